@@ -1,0 +1,7 @@
+"""Staff roles are Django groups, created by migration core.0003_roles."""
+
+MANAGER = "Manager"
+CUSTOMER_SERVICE = "Customer service"
+WAREHOUSE = "Warehouse"
+FINANCE = "Finance"
+ROLES = (MANAGER, CUSTOMER_SERVICE, WAREHOUSE, FINANCE)

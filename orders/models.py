@@ -1,0 +1,296 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from core.models import TimeStampedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+
+
+class SalesChannel(TimeStampedModel):
+    class Kind(models.TextChoices):
+        WEB = "web", "Web shop"
+        STORE = "store", "Store (POS)"
+        PHONE = "phone", "Phone"
+        MOBILE_APP = "app", "Mobile app"
+        MARKETPLACE = "marketplace", "Marketplace"
+        WHOLESALE = "wholesale", "Wholesale"
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    currency = models.CharField(max_length=3, default="USD")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaxRate(models.Model):
+    """Sales tax by destination: a region-specific rate wins over the country's."""
+
+    country = models.CharField(max_length=2)
+    region = models.CharField(max_length=100, blank=True)
+    rate = models.DecimalField(max_digits=6, decimal_places=4, help_text="0.0825 for 8.25%")
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["country", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "region"], name="taxrate_country_region"),
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0, rate__lt=1), name="taxrate_between_0_and_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.country}-{self.region}" if self.region else self.country
+        return f"{where}: {self.rate * 100:.2f}%"
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PLACED = "placed", "Placed"
+    CONFIRMED = "confirmed", "Confirmed"
+    PROCESSING = "processing", "Processing"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    COMPLETED = "completed", "Completed"
+    ON_HOLD = "on_hold", "On hold"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid", "Unpaid"
+    AUTHORIZED = "authorized", "Authorized"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    PAID = "paid", "Paid"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    REFUNDED = "refunded", "Refunded"
+
+
+class FulfilmentStatus(models.TextChoices):
+    UNFULFILLED = "unfulfilled", "Unfulfilled"
+    BACKORDERED = "backordered", "Backordered"
+    ALLOCATED = "allocated", "Allocated"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+    SHIPPED = "shipped", "Shipped"
+
+
+class HoldReason(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    FRAUD_RISK = "fraud_risk", "High fraud risk"
+    INCORRECT_ADDRESS = "incorrect_address", "Incorrect address"
+    OUT_OF_STOCK = "out_of_stock", "Out of stock"
+    CUSTOMER_REQUEST = "customer_request", "Customer request"
+    OTHER = "other", "Other"
+
+
+class Order(TimeStampedModel):
+    number = models.CharField(max_length=20, unique=True)
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="orders")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The channel's own order id; unique per channel."
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="orders"
+    )
+    email = models.EmailField(help_text="Where order updates go, as given at checkout.")
+    shipping_address = models.JSONField(default=dict)
+    billing_address = models.JSONField(default=dict)
+    currency = models.CharField(max_length=3, default="USD")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    payment_status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    fulfilment_status = models.CharField(
+        max_length=20, choices=FulfilmentStatus.choices, default=FulfilmentStatus.UNFULFILLED
+    )
+    subtotal = models.DecimalField(**MONEY)
+    discount_total = models.DecimalField(**MONEY)
+    shipping_total = models.DecimalField(**MONEY)
+    tax_total = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    promised_ship_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
+    hold_note = models.CharField(max_length=500, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status_before_hold = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    cancel_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="order_channel_external_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    total=models.F("subtotal")
+                    - models.F("discount_total")
+                    + models.F("shipping_total")
+                    + models.F("tax_total")
+                ),
+                name="order_total_invariant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    subtotal__gte=0, discount_total__gte=0, shipping_total__gte=0, tax_total__gte=0
+                ),
+                name="order_amounts_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="on_hold") | models.Q(hold_reason=""),
+                name="order_hold_reason_only_on_hold",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-placed_at"]),
+            models.Index(fields=["channel", "-placed_at"]),
+            models.Index(fields=["payment_status", "-placed_at"]),
+            models.Index(fields=["fulfilment_status", "-placed_at"]),
+            models.Index(fields=["hold_reason", "-placed_at"]),
+            models.Index(fields=["customer", "-placed_at"]),
+            models.Index(fields=["-placed_at", "-id"]),
+        ]
+        permissions = [
+            ("confirm_order", "Can confirm orders"),
+            ("hold_order", "Can put orders on hold and release them"),
+            ("cancel_order", "Can cancel orders"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "inventory.Product", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    discount = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
+    tax_amount = models.DecimalField(**MONEY)
+    line_total = models.DecimalField(
+        **MONEY, help_text="quantity × unit price, before the line discount and tax"
+    )
+    quantity_allocated = models.PositiveIntegerField(default=0)
+    quantity_backordered = models.PositiveIntegerField(default=0)
+    quantity_shipped = models.PositiveIntegerField(default=0)
+    quantity_returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="line_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    quantity__gte=models.F("quantity_allocated")
+                    + models.F("quantity_backordered")
+                    + models.F("quantity_shipped")
+                ),
+                name="line_quantities_within_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity_returned__lte=models.F("quantity_shipped")),
+                name="line_returned_lte_shipped",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discount__gte=0, discount__lte=models.F("line_total")),
+                name="line_discount_within_total",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["product", "order"],
+                condition=models.Q(quantity_backordered__gt=0),
+                name="line_backordered_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def net_total(self):
+        return self.line_total - self.discount
+
+
+class Allocation(models.Model):
+    """Units of a line reserved at one location (a line may be split across several)."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
+    location = models.ForeignKey(
+        "inventory.Location", on_delete=models.PROTECT, related_name="allocations"
+    )
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "location"], name="allocation_line_location"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="allocation_qty_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.line.sku} @ {self.location.code}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: every state change and action, who did it and when."""
+
+    class Type(models.TextChoices):
+        PLACED = "placed", "Placed"
+        DRAFT_CREATED = "draft_created", "Draft created"
+        CONFIRMED = "confirmed", "Confirmed"
+        PROCESSING = "processing", "Processing started"
+        HELD = "held", "Put on hold"
+        HOLD_RELEASED = "hold_released", "Hold released"
+        CANCELLED = "cancelled", "Cancelled"
+        STOCK_RESERVED = "stock_reserved", "Stock reserved"
+        BACKORDERED = "backordered", "Backordered"
+        BACKORDER_ALLOCATED = "backorder_allocated", "Backorder allocated"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        COMPLETED = "completed", "Completed"
+        NOTE = "note", "Note"
+        EMAIL_SENT = "email_sent", "E-mail sent"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30, choices=Type.choices)
+    message = models.CharField(max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["order", "-created_at"]), models.Index(fields=["type"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.type}: {self.message}"
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor.get_username() if self.actor_id else "system"

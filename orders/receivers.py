@@ -1,0 +1,17 @@
+from django.dispatch import receiver
+
+from inventory.signals import stock_received
+
+from .models import OrderLine
+from .tasks import allocate_backorders
+from .workflow import OPEN_STATUSES
+
+
+@receiver(stock_received)
+def fill_backorders_on_receipt(sender, product_id: int, **kwargs) -> None:
+    """New stock arrived: queue the backorders waiting for it, if there are any."""
+    waiting = OrderLine.objects.filter(
+        product_id=product_id, quantity_backordered__gt=0, order__status__in=OPEN_STATUSES
+    )
+    if waiting.exists():
+        allocate_backorders.delay(product_id)

@@ -1,0 +1,40 @@
+"""The order state machine, in one place.
+
+draft → placed → confirmed → processing → partially shipped / shipped → delivered → completed,
+plus on hold (from, and back to, the state it left) and cancelled (which frees the stock).
+"""
+
+from .exceptions import InvalidTransition
+from .models import Order
+from .models import OrderStatus as S
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.PLACED, S.CANCELLED}),
+    S.PLACED: frozenset({S.CONFIRMED, S.ON_HOLD, S.CANCELLED}),
+    S.CONFIRMED: frozenset({S.PROCESSING, S.ON_HOLD, S.CANCELLED}),
+    S.PROCESSING: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.ON_HOLD, S.CANCELLED}),
+    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.ON_HOLD}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset({S.COMPLETED}),
+    S.ON_HOLD: frozenset({S.CANCELLED}),  # and back to status_before_hold, see below
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+# Orders whose stock is still promised to them and may still change.
+OPEN_STATUSES = frozenset({S.PLACED, S.CONFIRMED, S.PROCESSING, S.PARTIALLY_SHIPPED, S.ON_HOLD})
+
+
+def allowed_targets(order: Order) -> frozenset[str]:
+    targets = TRANSITIONS[order.status]
+    if order.status == S.ON_HOLD and order.status_before_hold:
+        targets = targets | {order.status_before_hold}
+    # A hold from a partially shipped order can only be released, not cancelled: units left.
+    if order.status == S.ON_HOLD and order.status_before_hold == S.PARTIALLY_SHIPPED:
+        targets = targets - {S.CANCELLED}
+    return targets
+
+
+def check_transition(order: Order, target: str) -> None:
+    if target not in allowed_targets(order):
+        raise InvalidTransition(order.number, order.status, target)
