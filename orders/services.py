@@ -456,18 +456,17 @@ def add_note(*, order: Order, text: str, actor: Actor = None) -> None:
 def allocate_backorders(*, product: Product) -> int:
     """Reserve newly available stock for backordered lines, oldest order first.
 
-    Returns the number of units allocated.
+    Locks follow the order every service uses (orders, then stock rows) so this can run beside
+    a cancellation or a shipment without deadlocking. Returns the number of units allocated.
     """
-    lines = list(
-        OrderLine.objects.filter(
-            product=product,
-            quantity_backordered__gt=0,
-            order__status__in=workflow.OPEN_STATUSES,
-        )
-        .select_related("order", "product")
-        .select_for_update(of=("self",))
-        .order_by("order__placed_at", "pk")
+    waiting = OrderLine.objects.filter(
+        product=product,
+        quantity_backordered__gt=0,
+        order__status__in=workflow.OPEN_STATUSES,
     )
+    order_ids = set(waiting.values_list("order_id", flat=True))
+    list(Order.objects.filter(pk__in=order_ids).select_for_update().order_by("pk"))
+    lines = list(waiting.select_related("order", "product").order_by("order__placed_at", "pk"))
     if not lines:
         return 0
     plan = sourcing.plan_reservations(

@@ -1,0 +1,143 @@
+"""Stock is read-only here: every change goes through ``inventory.services`` so the ledger
+(``StockMovement``) always explains ``on_hand``."""
+
+from django.contrib import admin
+from django.db.models import F
+from django.urls import reverse
+from django.utils.html import format_html
+
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+
+from .models import Location, Product, StockLevel, StockMovement
+
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+class StockLevelInline(ReadOnlyInline):
+    model = StockLevel
+    fields = ("location", "on_hand", "reserved", "available", "updated_at")
+    readonly_fields = ("available",)
+    ordering = ("location__priority", "location__code")
+    verbose_name_plural = "stock levels (change stock through receipts and adjustments)"
+
+    def get_queryset(self, request):
+        # The row's __str__ and the location column read both relations.
+        return super().get_queryset(request).select_related("product", "location")
+
+    @admin.display(description="available")
+    def available(self, obj: StockLevel) -> int:
+        return obj.available
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "sku",
+        "name",
+        "unit_price",
+        "cost",
+        "is_active",
+        "allow_backorder",
+        "reorder_point",
+    )
+    list_filter = ("is_active", "allow_backorder")
+    search_fields = ("sku", "name", "barcode")
+    ordering = ("sku",)
+    date_hierarchy = "created_at"
+    readonly_fields = (*TIMESTAMPS, "ledger_link")
+    fieldsets = (
+        (None, {"fields": ("sku", "name", "description", "barcode")}),
+        ("Price", {"fields": ("unit_price", "cost")}),
+        (
+            "Stock policy",
+            {
+                "fields": (
+                    "is_active",
+                    "allow_backorder",
+                    "weight_grams",
+                    "reorder_point",
+                    "reorder_quantity",
+                )
+            },
+        ),
+        ("Record", {"fields": (*TIMESTAMPS, "ledger_link")}),
+    )
+    inlines = (StockLevelInline,)
+
+    @admin.display(description="stock ledger")
+    def ledger_link(self, obj: Product) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:inventory_stockmovement_changelist")
+        return format_html('<a href="{}?product__id__exact={}">Stock movements</a>', url, obj.pk)
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "kind",
+        "priority",
+        "city",
+        "country",
+        "can_ship",
+        "can_pickup",
+        "is_active",
+    )
+    list_filter = ("kind", "is_active", "can_ship", "can_pickup")
+    search_fields = ("code", "name", "city")
+    ordering = ("priority", "code")
+    readonly_fields = TIMESTAMPS
+    fieldsets = (
+        (None, {"fields": ("code", "name", "kind", "priority")}),
+        ("Address", {"fields": ("line1", "city", "region", "postal_code", "country")}),
+        ("Capabilities", {"fields": ("can_ship", "can_pickup", "is_active")}),
+        ("Record", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+    )
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("product", "location", "on_hand", "reserved", "available", "updated_at")
+    list_filter = ("location",)
+    list_select_related = ("product", "location")
+    search_fields = ("product__sku", "product__name")
+    ordering = ("product__sku", "location__priority", "location__code")
+    fields = ("product", "location", "on_hand", "reserved", "available", "updated_at")
+    readonly_fields = ("available",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("product", "location")
+        return qs.annotate(_available=F("on_hand") - F("reserved"))
+
+    @admin.display(description="available", ordering="_available")
+    def available(self, obj: StockLevel) -> int:
+        return obj.available
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The append-only ledger: browse and search it, never write it here."""
+
+    list_display = ("created_at", "product", "location", "quantity", "reason", "reference", "user")
+    list_filter = ("reason", "location")
+    list_select_related = ("product", "location", "user")
+    search_fields = ("product__sku", "reference")
+    ordering = ("-created_at", "-pk")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = (
+        "created_at",
+        "product",
+        "location",
+        "quantity",
+        "reason",
+        "reference",
+        "note",
+        "user",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "location", "user")

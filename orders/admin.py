@@ -1,0 +1,343 @@
+"""Orders are read in the admin and changed only through ``orders.services``.
+
+Money, status, totals and address snapshots are read-only; staff may edit the order's notes and
+promised ship date, and confirm or cancel orders with actions that call the services.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.exceptions import DomainError
+
+from . import services
+from .models import Allocation, Order, OrderEvent, OrderLine, SalesChannel, TaxRate
+
+TIMESTAMPS = ("created_at", "updated_at")
+ADMIN_CANCEL_REASON = "Cancelled from admin"
+
+
+@admin.register(SalesChannel)
+class SalesChannelAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "currency", "is_active")
+    list_filter = ("kind", "is_active", "currency")
+    search_fields = ("code", "name")
+    ordering = ("name",)
+    readonly_fields = TIMESTAMPS
+    fields = ("code", "name", "kind", "currency", "is_active", *TIMESTAMPS)
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ("country", "region", "rate", "percent", "name")
+    list_filter = ("country",)
+    search_fields = ("country", "region", "name")
+    ordering = ("country", "region")
+
+    @admin.display(description="percent", ordering="rate")
+    def percent(self, obj: TaxRate) -> str:
+        return f"{obj.rate * 100:.2f}%"
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = (
+        "sku",
+        "name",
+        "quantity",
+        "unit_price",
+        "discount",
+        "tax_rate",
+        "tax_amount",
+        "line_total",
+        "quantity_allocated",
+        "quantity_backordered",
+        "quantity_shipped",
+        "quantity_returned",
+    )
+    ordering = ("pk",)
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ("created_at", "type", "message", "actor")
+    ordering = ("-created_at", "-pk")
+    verbose_name_plural = "timeline (newest first)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+def _format_address(snapshot: dict) -> str:
+    if not snapshot:
+        return "—"
+    city_line = " ".join(
+        part for part in (snapshot.get("postal_code"), snapshot.get("city")) if part
+    )
+    parts = [
+        snapshot.get("name"),
+        snapshot.get("line1"),
+        snapshot.get("line2"),
+        city_line,
+        snapshot.get("region"),
+        snapshot.get("country"),
+        snapshot.get("phone"),
+    ]
+    return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts if part))
+
+
+ORDER_READONLY = (
+    "number",
+    "channel",
+    "external_id",
+    "customer",
+    "email",
+    "status",
+    "payment_status",
+    "fulfilment_status",
+    "currency",
+    "subtotal",
+    "discount_total",
+    "shipping_total",
+    "tax_total",
+    "total",
+    "placed_at",
+    "shipping_address_display",
+    "billing_address_display",
+    "allocations_summary",
+    "hold_reason",
+    "hold_note",
+    "held_by",
+    "status_before_hold",
+    "cancel_reason",
+    *TIMESTAMPS,
+)
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "placed_at",
+        "customer",
+        "channel",
+        "status",
+        "payment_status",
+        "fulfilment_status",
+        "total",
+        "currency",
+    )
+    list_filter = ("status", "payment_status", "fulfilment_status", "channel", "hold_reason")
+    list_select_related = ("customer", "channel")
+    search_fields = ("number", "external_id", "email", "customer__email", "customer__name")
+    ordering = ("-placed_at", "-pk")
+    date_hierarchy = "placed_at"
+    show_full_result_count = False
+    list_per_page = 50
+    readonly_fields = ORDER_READONLY
+    fieldsets = (
+        (None, {"fields": ("number", "channel", "external_id", "customer", "email", "placed_at")}),
+        ("Status", {"fields": ("status", "payment_status", "fulfilment_status")}),
+        (
+            "Hold and cancellation",
+            {
+                "fields": (
+                    "hold_reason",
+                    "hold_note",
+                    "held_by",
+                    "status_before_hold",
+                    "cancel_reason",
+                ),
+                "classes": ("collapse",),
+            },
+        ),
+        (
+            "Money",
+            {
+                "fields": (
+                    "currency",
+                    "subtotal",
+                    "discount_total",
+                    "shipping_total",
+                    "tax_total",
+                    "total",
+                )
+            },
+        ),
+        ("Addresses", {"fields": ("shipping_address_display", "billing_address_display")}),
+        ("Stock", {"fields": ("allocations_summary",)}),
+        ("Editable", {"fields": ("promised_ship_date", "notes")}),
+        ("Record", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+    )
+    inlines = (OrderLineInline, OrderEventInline)
+    actions = ("confirm_selected_orders", "cancel_selected_orders")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("customer", "channel")
+
+    # Orders are placed through the service (dashboard, API, channels), never hand-built here,
+    # and never deleted: deleting would strand their reserved stock.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Write only the fields edited here, so a service's concurrent change is never undone."""
+        if not change:  # unreachable while adding is refused; kept for safety
+            super().save_model(request, obj, form, change)
+        elif form.changed_data:
+            obj.save(update_fields=[*form.changed_data, "updated_at"])
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.confirm_order")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.cancel_order")
+
+    @admin.display(description="ship to")
+    def shipping_address_display(self, obj: Order) -> str:
+        return _format_address(obj.shipping_address)
+
+    @admin.display(description="bill to")
+    def billing_address_display(self, obj: Order) -> str:
+        return _format_address(obj.billing_address)
+
+    @admin.display(description="reserved stock")
+    def allocations_summary(self, obj: Order) -> str:
+        rows = (
+            Allocation.objects.filter(line__order=obj)
+            .order_by("line_id", "location__priority", "location__code")
+            .values_list("quantity", "line__sku", "location__code")
+        )
+        lines = [(f"{quantity} × {sku} @ {code}",) for quantity, sku, code in rows]
+        if not lines:
+            return "No units reserved."
+        return format_html_join(mark_safe("<br>"), "{}", lines)
+
+    def _run_on_each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Order],
+        operation: Callable[[Order], object],
+        done: str,
+    ) -> None:
+        """Call the service once per order, each in its own transaction; report every outcome."""
+        for order in queryset.order_by("pk"):
+            try:
+                operation(order)
+            except DomainError as error:
+                self.message_user(request, f"{order.number}: {error}", messages.WARNING)
+            else:
+                self.message_user(request, f"{order.number} {done}.", messages.SUCCESS)
+
+    @admin.action(permissions=["confirm"], description="Confirm selected orders")
+    def confirm_selected_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._run_on_each(
+            request,
+            queryset,
+            lambda order: services.confirm_order(order=order, actor=request.user),
+            "confirmed",
+        )
+
+    @admin.action(permissions=["cancel"], description="Cancel selected orders")
+    def cancel_selected_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._run_on_each(
+            request,
+            queryset,
+            lambda order: services.cancel_order(
+                order=order, reason=ADMIN_CANCEL_REASON, actor=request.user
+            ),
+            "cancelled",
+        )
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "order",
+        "sku",
+        "name",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "quantity_allocated",
+        "quantity_backordered",
+        "quantity_shipped",
+        "quantity_returned",
+    )
+    list_select_related = ("order",)
+    search_fields = ("sku", "order__number")
+    ordering = ("-pk",)
+    show_full_result_count = False
+    fields = (
+        "order",
+        "product",
+        "sku",
+        "name",
+        "quantity",
+        "unit_price",
+        "discount",
+        "tax_rate",
+        "tax_amount",
+        "line_total",
+        "net_total",
+        "quantity_allocated",
+        "quantity_backordered",
+        "quantity_shipped",
+        "quantity_returned",
+    )
+    readonly_fields = ("net_total",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "product")
+
+    @admin.display(description="net total")
+    def net_total(self, obj: OrderLine):
+        return obj.net_total
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("order_number", "sku", "location", "quantity")
+    list_filter = ("location",)
+    list_select_related = ("line__order", "location")
+    search_fields = ("line__sku", "line__order__number")
+    ordering = ("-pk",)
+    show_full_result_count = False
+    fields = ("order_number", "line", "location", "quantity")
+    readonly_fields = ("order_number",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line__order", "location")
+
+    @admin.display(description="order", ordering="line__order__number")
+    def order_number(self, obj: Allocation) -> str:
+        return obj.line.order.number
+
+    @admin.display(description="SKU", ordering="line__sku")
+    def sku(self, obj: Allocation) -> str:
+        return obj.line.sku
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The order timeline, like the stock ledger: browse it, never rewrite it."""
+
+    list_display = ("created_at", "order", "type", "message", "actor")
+    list_filter = ("type",)
+    list_select_related = ("order", "actor")
+    search_fields = ("order__number", "message")
+    ordering = ("-created_at", "-pk")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = ("order", "type", "message", "actor", "data", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "actor")

@@ -1,0 +1,85 @@
+"""Shared fixtures, and the rule for tests that need real services.
+
+A test marked ``postgres``, ``redis`` or ``browser`` is skipped when that service is missing,
+and fails instead under OMS_REQUIRE_SERVICES=1 (CI), so CI can never pass by skipping.
+"""
+
+import os
+from decimal import Decimal
+
+import pytest
+import redis
+from django.db import connection
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("OMS_REQUIRE_SERVICES") == "1"
+REDIS_URL = os.environ.get("OMS_TEST_REDIS_URL", "")
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _redis_reachable() -> bool:
+    if not REDIS_URL:
+        return False
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def _missing_services() -> dict[str, str]:
+    return {
+        "postgres": "" if connection.vendor == "postgresql" else "PostgreSQL",
+        "redis": "" if _redis_reachable() else "Redis",
+        "browser": "" if os.path.exists(CHROMIUM_PATH) else f"Chromium at {CHROMIUM_PATH}",
+    }
+
+
+def pytest_configure(config):
+    config._oms_missing = None
+
+
+def pytest_runtest_setup(item):
+    config = item.config
+    if config._oms_missing is None:
+        config._oms_missing = _missing_services()
+    missing = [
+        config._oms_missing[marker]
+        for marker in ("postgres", "redis", "browser")
+        if item.get_closest_marker(marker) and config._oms_missing[marker]
+    ]
+    if missing:
+        message = f"needs {', '.join(missing)}"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{message} (OMS_REQUIRE_SERVICES=1)", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def warehouse():
+    return factories.LocationFactory(code="WH-A", priority=10)
+
+
+@pytest.fixture
+def second_warehouse():
+    return factories.LocationFactory(code="WH-B", priority=20)
+
+
+@pytest.fixture
+def channel():
+    return factories.SalesChannelFactory(code="web")
+
+
+@pytest.fixture
+def customer():
+    return factories.CustomerFactory()
+
+
+@pytest.fixture
+def address(customer):
+    return factories.AddressFactory(customer=customer, country="US", region="NY")
+
+
+@pytest.fixture
+def ny_tax():
+    return factories.TaxRateFactory(country="US", region="NY", rate=Decimal("0.0800"))

@@ -1,0 +1,70 @@
+"""Project-wide checks: migrations in step with models, production settings hardened."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    env = os.environ | {
+        "OMS_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "oms.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env["OMS_ENV"] = "production"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_roles_exist_with_permissions():
+    from django.contrib.auth.models import Group
+
+    from core.roles import ROLES
+
+    groups = {group.name: group for group in Group.objects.filter(name__in=ROLES)}
+    assert set(groups) == set(ROLES)
+    manager = set(groups["Manager"].permissions.values_list("codename", flat=True))
+    assert {"confirm_order", "cancel_order", "adjust_stock"} <= manager
+    service = set(groups["Customer service"].permissions.values_list("codename", flat=True))
+    assert "adjust_stock" not in service
