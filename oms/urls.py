@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from core.views import healthz
 
@@ -10,5 +10,10 @@ admin.site.site_title = "OMS"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orders/", include("orders.urls")),
+    path("inventory/", include("inventory.urls")),
+    path("customers/", include("customers.urls")),
+    path("", include("core.urls")),
 ]

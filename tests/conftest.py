@@ -83,3 +83,19 @@ def address(customer):
 @pytest.fixture
 def ny_tax():
     return factories.TaxRateFactory(country="US", region="NY", rate=Decimal("0.0800"))
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in with a role: ``login_as("Warehouse")``; None means a superuser."""
+
+    def login(role: str | None = None):
+        if role is None:
+            user = factories.UserFactory(username="boss", is_superuser=True)
+        else:
+            user = factories.UserFactory(role=role)
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return login

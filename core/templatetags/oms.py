@@ -1,0 +1,58 @@
+"""Small presentation helpers shared by every dashboard template."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+BADGE_TONES = {
+    "draft": "muted",
+    "placed": "info",
+    "confirmed": "info",
+    "processing": "accent",
+    "partially_shipped": "accent",
+    "shipped": "ok",
+    "delivered": "ok",
+    "completed": "ok",
+    "on_hold": "warn",
+    "cancelled": "muted",
+    "unpaid": "warn",
+    "authorized": "info",
+    "partially_paid": "warn",
+    "paid": "ok",
+    "partially_refunded": "muted",
+    "refunded": "muted",
+    "unfulfilled": "muted",
+    "backordered": "danger",
+    "allocated": "info",
+}
+
+
+@register.simple_tag
+def badge(value: str, label: str = "") -> str:
+    """A coloured status pill: {% badge order.status order.get_status_display %}."""
+    tone = BADGE_TONES.get(value, "muted")
+    return format_html('<span class="badge badge-{}">{}</span>', tone, label or value)
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "") -> str:
+    """1234.5 → "1,234.50 USD"."""
+    if amount is None:
+        return ""
+    text = f"{amount:,.2f}"
+    return f"{text} {currency}".strip()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (pagination, sorting links)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()

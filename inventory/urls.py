@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "inventory"
+urlpatterns = [
+    path("", views.product_list, name="product_list"),
+    path("<str:sku>/", views.product_detail, name="product_detail"),
+    path("<str:sku>/adjust/", views.stock_adjust, name="adjust"),
+]

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from .views import detail, entry, listing
+
+app_name = "orders"
+urlpatterns = [
+    path("", listing.order_list, name="list"),
+    path("export.csv", listing.order_export, name="export"),
+    path("bulk/", listing.order_bulk_action, name="bulk"),
+    path("new/", entry.order_create, name="create"),
+    path("new/customers/", entry.customer_search, name="create_customer_search"),
+    path("new/products/", entry.product_search, name="create_product_search"),
+    path("new/preview/", entry.order_preview, name="create_preview"),
+    path("<str:number>/", detail.order_detail, name="detail"),
+    path("<str:number>/confirm/", detail.order_confirm, name="confirm"),
+    path("<str:number>/hold/", detail.order_hold, name="hold"),
+    path("<str:number>/release/", detail.order_release, name="release"),
+    path("<str:number>/cancel/", detail.order_cancel, name="cancel"),
+    path("<str:number>/note/", detail.order_note, name="note"),
+    path("<str:number>/edit/", entry.order_edit, name="edit"),
+]
