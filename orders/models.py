@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Round
 
 from core.models import TimeStampedModel
 
@@ -139,12 +140,17 @@ class Order(TimeStampedModel):
                 condition=~models.Q(external_id=""),
                 name="order_channel_external_id",
             ),
+            # Rounded because SQLite (the demo database) does this sum in floating point;
+            # on PostgreSQL numeric arithmetic is exact and the rounding changes nothing.
             models.CheckConstraint(
                 condition=models.Q(
-                    total=models.F("subtotal")
-                    - models.F("discount_total")
-                    + models.F("shipping_total")
-                    + models.F("tax_total")
+                    total=Round(
+                        models.F("subtotal")
+                        - models.F("discount_total")
+                        + models.F("shipping_total")
+                        + models.F("tax_total"),
+                        2,
+                    )
                 ),
                 name="order_total_invariant",
             ),
