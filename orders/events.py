@@ -10,7 +10,13 @@ Type = OrderEvent.Type
 Actor = AbstractBaseUser | None
 
 
+MESSAGE_LENGTH = OrderEvent._meta.get_field("message").max_length
+
+
 def _event(order: Order, type_: str, message: str, actor: Actor, **data: Any) -> OrderEvent:
+    """Write one event. Long messages (a 40-line order) are cut; ``data`` keeps every detail."""
+    if len(message) > MESSAGE_LENGTH:
+        message = message[: MESSAGE_LENGTH - 1] + "…"
     return OrderEvent.objects.create(
         order=order, type=type_, message=message, actor=actor, data=data
     )
@@ -59,9 +65,7 @@ def order_held(order: Order, actor: Actor) -> OrderEvent:
     message = f"Put on hold: {order.get_hold_reason_display()}."
     if order.hold_note:
         message += f" {order.hold_note}"
-    return _event(
-        order, Type.HELD, message[:500], actor, reason=order.hold_reason, note=order.hold_note
-    )
+    return _event(order, Type.HELD, message, actor, reason=order.hold_reason, note=order.hold_note)
 
 
 def hold_released(order: Order, reason: str, actor: Actor) -> OrderEvent:
@@ -79,7 +83,7 @@ def order_cancelled(order: Order, released: int, actor: Actor) -> OrderEvent:
     if released:
         message += f" {released} reserved unit(s) returned to stock."
     return _event(
-        order, Type.CANCELLED, message[:500], actor, reason=order.cancel_reason, released=released
+        order, Type.CANCELLED, message, actor, reason=order.cancel_reason, released=released
     )
 
 
@@ -97,7 +101,7 @@ def order_completed(order: Order, actor: Actor) -> OrderEvent:
 
 
 def note_added(order: Order, text: str, actor: Actor) -> OrderEvent:
-    return _event(order, Type.NOTE, text[:500], actor)
+    return _event(order, Type.NOTE, text, actor)
 
 
 def email_sent(order: Order, kind: str, recipient: str) -> OrderEvent:

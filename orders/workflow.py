@@ -16,7 +16,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.ON_HOLD}),
     S.SHIPPED: frozenset({S.DELIVERED}),
     S.DELIVERED: frozenset({S.COMPLETED}),
-    S.ON_HOLD: frozenset({S.CANCELLED}),  # and back to status_before_hold, see below
+    S.ON_HOLD: frozenset({S.CANCELLED}),  # or back to status_before_hold: see can_release
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),
 }
@@ -26,13 +26,16 @@ OPEN_STATUSES = frozenset({S.PLACED, S.CONFIRMED, S.PROCESSING, S.PARTIALLY_SHIP
 
 
 def allowed_targets(order: Order) -> frozenset[str]:
+    """Where the order may go next. Leaving a hold is not here: only release_hold does it."""
     targets = TRANSITIONS[order.status]
-    if order.status == S.ON_HOLD and order.status_before_hold:
-        targets = targets | {order.status_before_hold}
     # A hold from a partially shipped order can only be released, not cancelled: units left.
     if order.status == S.ON_HOLD and order.status_before_hold == S.PARTIALLY_SHIPPED:
         targets = targets - {S.CANCELLED}
     return targets
+
+
+def can_release(order: Order) -> bool:
+    return order.status == S.ON_HOLD and bool(order.status_before_hold)
 
 
 def check_transition(order: Order, target: str) -> None:

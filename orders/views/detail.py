@@ -1,24 +1,181 @@
-def order_detail(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+"""The order page: header, lines, customer and timeline panels, and the actions on the order.
+
+Each action posts to its own URL, calls one service and answers htmx with the panel it changed
+(re-read, so two people acting at once see the state that won); plain posts get a redirect.
+"""
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from core.exceptions import DomainError
+from core.permissions import staff_view
+
+from .. import services, workflow
+from ..forms import CancelForm, HoldForm, NoteForm
+from ..models import Order, OrderStatus
+from ..selectors import order_for_detail, order_timeline
+
+TEMPLATE = "orders/order_detail.html"
+PANELS = frozenset({"header", "lines", "customer", "timeline", "events"})
+EDITABLE_STATUSES = frozenset(
+    {OrderStatus.DRAFT, OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD}
+)
+ORDER_CHANGED = "orderChanged"
 
 
-def order_confirm(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+def available_actions(user, order: Order) -> dict[str, bool]:
+    """What this user may do to this order now: the state machine and the permission agree."""
+    targets = workflow.allowed_targets(order)
+    on_hold = order.status == OrderStatus.ON_HOLD
+    return {
+        # Leaving a hold goes through release, even when it returns to a confirmable state.
+        "confirm": not on_hold
+        and OrderStatus.CONFIRMED in targets
+        and user.has_perm("orders.confirm_order"),
+        "hold": OrderStatus.ON_HOLD in targets and user.has_perm("orders.hold_order"),
+        "release": workflow.can_release(order) and user.has_perm("orders.hold_order"),
+        "cancel": OrderStatus.CANCELLED in targets and user.has_perm("orders.cancel_order"),
+        "edit": order.status in EDITABLE_STATUSES and user.has_perm("orders.change_order"),
+        "note": user.has_perm("orders.add_orderevent"),
+    }
 
 
-def order_hold(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+def _order_or_404(number: str) -> Order:
+    return get_object_or_404(Order, number=number)
 
 
-def order_release(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+def _render_order(
+    request: HttpRequest, number: str, *, panel: str | None = "header", **extra: Any
+) -> HttpResponse:
+    """The page, or for htmx only ``panel`` (if any), from fresh state.
+
+    ``extra`` adds an error or replaces an empty form with the bound one that failed.
+    """
+    order = order_for_detail(number)
+    context = {
+        "order": order,
+        "actions": available_actions(request.user, order),
+        "events": order_timeline(order),  # lazy: only the panels that show it query it
+        "hold_form": HoldForm(),
+        "cancel_form": CancelForm(),
+        "note_form": NoteForm(),
+        **extra,
+    }
+    template = f"{TEMPLATE}#{panel}" if request.htmx and panel else TEMPLATE
+    return render(request, template, context)
 
 
-def order_cancel(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+def _perform(
+    request: HttpRequest,
+    number: str,
+    action: Callable[[], object],
+    *,
+    success: str,
+    panel: str = "header",
+    form_name: str = "",
+    form: forms.Form | None = None,
+) -> HttpResponse:
+    """Run a service call and answer with the changed panel, or with its error in place.
+
+    A validation error naming one of the form's fields goes on that field; any other domain
+    error (an illegal transition after someone else acted first) shows beside the actions.
+    """
+    try:
+        action()
+    except DomainError as error:
+        field = getattr(error, "field", "")
+        if form is not None and field in form.fields:
+            form.add_error(field, error.message)
+            return _render_order(request, number, panel=panel, **{form_name: form})
+        if not request.htmx:
+            messages.error(request, error.message)
+            return redirect("orders:detail", number=number)
+        return _render_order(request, number, panel=panel, error=error.message)
+    if not request.htmx:
+        messages.success(request, success)
+        return redirect("orders:detail", number=number)
+    response = _render_order(request, number, panel=panel)
+    if panel == "header":
+        # Header actions change the lines (allocations) and the timeline: refresh them too.
+        trigger_client_event(response, ORDER_CHANGED)
+    return response
 
 
-def order_note(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+@staff_view("orders.view_order")
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    panel = request.GET.get("panel")
+    return _render_order(request, number, panel=panel if panel in PANELS else None)
 
 
+@staff_view("orders.confirm_order")
+@require_POST
+def order_confirm(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    action = partial(services.confirm_order, order=order, actor=request.user)
+    return _perform(request, number, action, success="Order confirmed.")
+
+
+@staff_view("orders.hold_order")
+@require_POST
+def order_hold(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    form = HoldForm(request.POST)
+    if not form.is_valid():
+        return _render_order(request, number, hold_form=form)
+    action = partial(services.hold_order, order=order, actor=request.user, **form.cleaned_data)
+    return _perform(
+        request, number, action, success="Order put on hold.", form_name="hold_form", form=form
+    )
+
+
+@staff_view("orders.hold_order")
+@require_POST
+def order_release(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    action = partial(services.release_hold, order=order, actor=request.user)
+    return _perform(request, number, action, success="Hold released.")
+
+
+@staff_view("orders.cancel_order")
+@require_POST
+def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _render_order(request, number, cancel_form=form)
+    action = partial(
+        services.cancel_order, order=order, reason=form.cleaned_data["reason"], actor=request.user
+    )
+    return _perform(
+        request, number, action, success="Order cancelled.", form_name="cancel_form", form=form
+    )
+
+
+@staff_view("orders.add_orderevent")
+@require_POST
+def order_note(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_order(request, number, panel="timeline", note_form=form)
+    action = partial(
+        services.add_note, order=order, text=form.cleaned_data["text"], actor=request.user
+    )
+    return _perform(
+        request,
+        number,
+        action,
+        success="Note added.",
+        panel="timeline",
+        form_name="note_form",
+        form=form,
+    )

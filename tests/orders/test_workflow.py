@@ -176,3 +176,30 @@ def test_stale_drafts_and_unpaid_orders_are_cancelled_and_paid_ones_kept(
     assert statuses[paid.number] == statuses[recent.number] == OrderStatus.PLACED
     assert StockLevel.objects.get(product=product).reserved == 2
     assert services.cancel_stale_orders(older_than=timedelta(hours=72)) == []
+
+
+def test_only_release_leaves_a_hold(order):
+    """Confirming a held order that was placed must not slip past the hold."""
+    held = services.hold_order(order=order, reason=HoldReason.CUSTOMER_REQUEST)
+    services.release_hold(order=held)
+    confirmed = services.confirm_order(order=order)
+    held = services.hold_order(order=confirmed, reason=HoldReason.CUSTOMER_REQUEST)
+
+    with pytest.raises(InvalidTransition):
+        services.confirm_order(order=held)
+    with pytest.raises(InvalidTransition):
+        services.start_processing(order=held)
+    assert not workflow.can_release(confirmed)
+    assert workflow.can_release(held)
+
+
+def test_an_order_with_many_lines_gets_a_readable_shortened_event(channel, customer, warehouse):
+    products = [factories.ProductFactory(sku=f"LONG-SKU-NUMBER-{i:03d}") for i in range(40)]
+    for product in products:
+        stock(product, warehouse, 5)
+
+    order = place(channel=channel, customer=customer, items=[(p, 1) for p in products])
+
+    event = order.events.get(type=OrderEvent.Type.STOCK_RESERVED)
+    assert len(event.message) == 500 and event.message.endswith("…")
+    assert len(event.data["allocations"]) == 40
