@@ -1,10 +1,158 @@
-def product_list(request):  # placeholder, being built
-    raise NotImplementedError
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from core.exceptions import DomainError
+from core.permissions import staff_view
+
+from . import selectors, services
+from .filters import LedgerFilter, ProductFilter
+from .forms import StockAdjustmentForm
+from .models import Product
+
+PRODUCTS_PER_PAGE = 50
+LEDGER_PER_PAGE = 25
+SORTABLE = ("sku", "name", "available")
+DETAIL = "inventory/product_detail.html"
 
 
-def product_detail(request, sku):  # placeholder
-    raise NotImplementedError
+# --- product list ---------------------------------------------------------------------------
 
 
-def stock_adjust(request, sku):  # placeholder
-    raise NotImplementedError
+def _next_sort(current: str) -> dict[str, str]:
+    """For each sortable column, the sort a click on its header asks for (toggles direction)."""
+    return {field: f"-{field}" if current == field else field for field in SORTABLE}
+
+
+@staff_view("inventory.view_product")
+def product_list(request: HttpRequest) -> HttpResponse:
+    locations = selectors.active_locations()
+    product_filter = ProductFilter(request.GET, queryset=selectors.products_with_stock(locations))
+    page = Paginator(product_filter.qs, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_location_stock(page.object_list, locations)
+    sort = request.GET.get("sort", "")
+    context = {
+        "filter": product_filter,
+        "page": page,
+        "locations": locations,
+        "sort": sort,
+        "next_sort": _next_sort(sort),
+        "currency": settings.OMS_DEFAULT_CURRENCY,
+    }
+    template = "inventory/product_list.html"
+    return render(request, f"{template}#product-table" if request.htmx else template, context)
+
+
+# --- product detail -------------------------------------------------------------------------
+
+
+def _stock_context(request: HttpRequest, product: Product) -> dict:
+    return {"stock": selectors.stock_summary(product)}
+
+
+def _ledger_context(request: HttpRequest, product: Product) -> dict:
+    ledger_filter = LedgerFilter(request.GET, queryset=selectors.stock_ledger(product))
+    page = Paginator(ledger_filter.qs, LEDGER_PER_PAGE).get_page(request.GET.get("page"))
+    return {"ledger_filter": ledger_filter, "ledger_page": page}
+
+
+def _adjust_context(
+    request: HttpRequest,
+    form: StockAdjustmentForm | None = None,
+    error: str = "",
+    success: str = "",
+) -> dict:
+    if not request.user.has_perm("inventory.adjust_stock"):
+        return {}
+    return {
+        "adjust_form": form or StockAdjustmentForm(),
+        "adjust_error": error,
+        "adjust_success": success,
+    }
+
+
+# Panels of the detail page that refresh themselves: the id htmx sends as HX-Target → context.
+PANELS: dict[str, Callable[[HttpRequest, Product], dict]] = {
+    "stock-panel": _stock_context,
+    "ledger": _ledger_context,
+}
+
+
+def _render_detail_page(request: HttpRequest, product: Product, **adjust) -> HttpResponse:
+    context = {
+        "product": product,
+        "currency": settings.OMS_DEFAULT_CURRENCY,
+        **_stock_context(request, product),
+        **_ledger_context(request, product),
+        **_adjust_context(request, **adjust),
+    }
+    return render(request, DETAIL, context)
+
+
+@staff_view("inventory.view_product")
+def product_detail(request: HttpRequest, sku: str) -> HttpResponse:
+    product = selectors.product_for_detail(sku)
+    panel = request.htmx.target if request.htmx else None
+    if panel in PANELS:
+        context = {"product": product, **PANELS[panel](request, product)}
+        return render(request, f"{DETAIL}#{panel}", context)
+    return _render_detail_page(request, product)
+
+
+# --- stock adjustment -----------------------------------------------------------------------
+
+
+def _apply_adjustment(product: Product, data: dict, user: AbstractBaseUser) -> str:
+    """Record the adjustment and return the message that confirms it."""
+    quantity = data["quantity"]
+    waiting = selectors.open_backordered_quantity(product) if quantity > 0 else 0
+    movement = services.adjust_stock(
+        product=product,
+        location=data["location"],
+        quantity=quantity,
+        reason=data["reason"],
+        note=data["note"].strip(),
+        user=user,
+    )
+    message = (
+        f"Recorded {movement.quantity:+d} × {product.sku} at {movement.location.code} "
+        f"({movement.get_reason_display().lower()})."
+    )
+    if waiting:
+        message += (
+            f" {waiting} units were backordered on open orders: the new stock is being "
+            "allocated to them, oldest order first."
+        )
+    return message
+
+
+@staff_view("inventory.view_product", "inventory.adjust_stock")
+@require_POST
+def stock_adjust(request: HttpRequest, sku: str) -> HttpResponse:
+    product = selectors.product_for_detail(sku)
+    form = StockAdjustmentForm(request.POST)
+    error = success = ""
+    if form.is_valid():
+        try:
+            success = _apply_adjustment(product, form.cleaned_data, request.user)
+        except DomainError as domain_error:
+            error = domain_error.message
+    if not request.htmx:
+        if success:
+            messages.success(request, success)
+            return redirect("inventory:product_detail", sku=product.sku)
+        return _render_detail_page(request, product, form=form, error=error)
+    fresh_form = None if success else form
+    context = {
+        "product": product,
+        **_adjust_context(request, form=fresh_form, error=error, success=success),
+    }
+    response = render(request, f"{DETAIL}#adjust-panel", context)
+    return trigger_client_event(response, "stockChanged") if success else response

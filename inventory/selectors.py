@@ -1,0 +1,149 @@
+"""Read queries for the inventory pages: stock totals, stock per location, the ledger."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import F, IntegerField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from orders.workflow import OPEN_STATUSES
+
+from .models import Location, Product, StockLevel, StockMovement
+
+LOW = "low"
+OUT = "out"
+
+
+@dataclass(frozen=True)
+class LocationStock:
+    location: Location
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+def stock_state(available: int, reorder_point: int) -> str:
+    """OUT when nothing can be sold, LOW at or below the reorder point, else ""."""
+    if available <= 0:
+        return OUT
+    if reorder_point > 0 and available <= reorder_point:
+        return LOW
+    return ""
+
+
+def active_locations() -> list[Location]:
+    return list(Location.objects.filter(is_active=True))
+
+
+def _summed(field: str, condition: Q | None = None) -> Coalesce:
+    return Coalesce(Sum(f"stock_levels__{field}", filter=condition), 0, output_field=IntegerField())
+
+
+def products_with_stock(locations: Sequence[Location]) -> QuerySet[Product]:
+    """Products annotated with stock totals and, per location, on hand and reserved.
+
+    All of it comes from one aggregate over the stock rows, so a page of products costs one
+    query whatever the number of rows or locations.
+    """
+    per_location = {}
+    for location in locations:
+        at_location = Q(stock_levels__location=location)
+        per_location[f"on_hand_{location.pk}"] = _summed("on_hand", at_location)
+        per_location[f"reserved_{location.pk}"] = _summed("reserved", at_location)
+    return (
+        Product.objects.annotate(
+            on_hand_total=_summed("on_hand"),
+            reserved_total=_summed("reserved"),
+            **per_location,
+        )
+        .annotate(available_total=F("on_hand_total") - F("reserved_total"))
+        .order_by("sku")
+    )
+
+
+def low_stock(products: QuerySet[Product]) -> QuerySet[Product]:
+    return products.filter(reorder_point__gt=0, available_total__lte=F("reorder_point"))
+
+
+def out_of_stock(products: QuerySet[Product]) -> QuerySet[Product]:
+    return products.filter(available_total__lte=0)
+
+
+def with_location_stock(
+    products: Iterable[Product], locations: Sequence[Location]
+) -> list[Product]:
+    """Turn the per-location annotations of ``products_with_stock`` into rows for a table."""
+    rows = list(products)
+    for product in rows:
+        product.location_stock = [
+            LocationStock(
+                location=location,
+                on_hand=getattr(product, f"on_hand_{location.pk}"),
+                reserved=getattr(product, f"reserved_{location.pk}"),
+            )
+            for location in locations
+        ]
+        product.stock_state = stock_state(product.available_total, product.reorder_point)
+    return rows
+
+
+def product_for_detail(sku: str) -> Product:
+    return get_object_or_404(Product, sku=sku)
+
+
+@dataclass(frozen=True)
+class StockSummary:
+    levels: list[StockLevel]
+    backordered: int
+    reorder_point: int
+
+    @property
+    def on_hand(self) -> int:
+        return sum(level.on_hand for level in self.levels)
+
+    @property
+    def reserved(self) -> int:
+        return sum(level.reserved for level in self.levels)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def state(self) -> str:
+        return stock_state(self.available, self.reorder_point)
+
+
+def stock_summary(product: Product) -> StockSummary:
+    """The product's stock rows (with their locations) and what open orders still wait for."""
+    levels = (
+        StockLevel.objects.filter(product=product)
+        .select_related("location")
+        .order_by("location__priority", "location__code")
+    )
+    return StockSummary(
+        levels=list(levels),
+        backordered=open_backordered_quantity(product),
+        reorder_point=product.reorder_point,
+    )
+
+
+def open_backordered_quantity(product: Product) -> int:
+    """Units of this product that open orders are still waiting for."""
+    waiting = product.order_lines.filter(order__status__in=OPEN_STATUSES).aggregate(
+        total=Sum("quantity_backordered")
+    )
+    return waiting["total"] or 0
+
+
+def stock_ledger(product: Product) -> QuerySet[StockMovement]:
+    """The product's stock movements, newest first."""
+    return (
+        StockMovement.objects.filter(product=product)
+        .select_related("location", "user")
+        .order_by("-created_at", "-pk")
+    )
