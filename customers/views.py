@@ -1,6 +1,77 @@
-def customer_list(request):  # placeholder, being built
-    raise NotImplementedError
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
+
+from core.permissions import staff_view
+
+from . import selectors
+from .filters import CustomerFilter
+
+CUSTOMERS_PER_PAGE = 50
+ORDERS_PER_PAGE = 25
+# Sort keys of the list and the direction of a first click: amounts read best largest first.
+FIRST_SORT = {"name": "name", "value": "-value", "orders": "-orders"}
 
 
-def customer_detail(request, pk):  # placeholder
-    raise NotImplementedError
+@dataclass(frozen=True)
+class SortLink:
+    param: str
+    arrow: str = ""
+
+
+def sort_links(current: str) -> dict[str, SortLink]:
+    """For each sortable column: the ``sort`` value its header links to, and its arrow."""
+    current = current or "name"
+    descending = current.startswith("-")
+    links = {}
+    for key, first in FIRST_SORT.items():
+        if current.lstrip("-") == key:
+            links[key] = SortLink(key if descending else f"-{key}", "▼" if descending else "▲")
+        else:
+            links[key] = SortLink(first)
+    return links
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """htmx swaps in a fragment, except to restore history, which needs the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+# Vary: the same URL answers with a fragment or a page; the back button must get the page.
+@vary_on_headers("HX-Request")
+@staff_view("customers.view_customer")
+def customer_list(request: HttpRequest) -> HttpResponse:
+    filterset = CustomerFilter(request.GET, queryset=selectors.customers_with_totals())
+    # An invalid filter (a stale bookmark) lists nobody rather than silently everybody.
+    customers = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    context = {
+        "filterset": filterset,
+        "page": paginate(request, customers, CUSTOMERS_PER_PAGE),
+        "sort": sort_links(request.GET.get("sort", "")),
+    }
+    template = "customers/customer_list.html"
+    if wants_fragment(request):
+        template = f"{template}#customer-table"
+    return render(request, template, context)
+
+
+@vary_on_headers("HX-Request")
+@staff_view("customers.view_customer")
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.customer_for_detail(pk)
+    context = {
+        "customer": customer,
+        "orders": paginate(request, selectors.customer_orders(customer), ORDERS_PER_PAGE),
+    }
+    template = "customers/customer_detail.html"
+    if wants_fragment(request):
+        return render(request, f"{template}#customer-orders", context)
+    context["totals"] = selectors.customer_totals(customer)
+    return render(request, template, context)
