@@ -1,0 +1,145 @@
+"""The order list's filters, shared by the dashboard list, its CSV export and the API."""
+
+import re
+from datetime import date, datetime, time, timedelta
+
+import django_filters as df
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django_filters.widgets import BooleanWidget
+
+from customers.models import Customer
+from inventory.models import Location
+
+from .models import (
+    Allocation,
+    FulfilmentStatus,
+    HoldReason,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentStatus,
+    SalesChannel,
+)
+
+DEFAULT_SORT = "-placed_at"
+SORT_FIELDS = ("placed_at", "total", "number")
+LATE_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
+ORDER_NUMBER = re.compile(r"^(?:so-?)?0*(\d{1,12})$", re.IGNORECASE)
+
+
+def exact_order_match(text: str) -> Q:
+    """Orders whose number ("so-000123", "SO123", "123") or channel order id is exactly text."""
+    match = ORDER_NUMBER.match(text)
+    by_external_id = Q(external_id=text)
+    return Q(number=f"SO-{int(match[1]):06d}") | by_external_id if match else by_external_id
+
+
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+class AnyYesNo(BooleanWidget):
+    """true / false / blank in the URL, offered as Yes / No / Any."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+class OrderFilter(df.FilterSet):
+    q = df.CharFilter(
+        method="filter_search",
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Order no., channel id, e-mail, name"}),
+    )
+    status = df.MultipleChoiceFilter(
+        choices=OrderStatus.choices,
+        widget=forms.SelectMultiple(attrs={"size": 3}),
+        distinct=False,  # no join to duplicate rows; DISTINCT would sort the whole table
+    )
+    payment_status = df.ChoiceFilter(
+        choices=PaymentStatus.choices, label="Payment", empty_label="Any"
+    )
+    fulfilment_status = df.ChoiceFilter(
+        choices=FulfilmentStatus.choices, label="Fulfilment", empty_label="Any"
+    )
+    channel = df.ModelChoiceFilter(
+        queryset=SalesChannel.objects.all(), to_field_name="code", empty_label="Any"
+    )
+    location = df.ModelChoiceFilter(
+        queryset=Location.objects.all(),
+        to_field_name="code",
+        method="filter_location",
+        label="Allocated at",
+        empty_label="Any",
+    )
+    placed_after = df.DateFilter(
+        method="filter_placed_after",
+        label="Placed from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    placed_before = df.DateFilter(
+        method="filter_placed_before",
+        label="Placed to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    total_min = df.NumberFilter(field_name="total", lookup_expr="gte", label="Total from")
+    total_max = df.NumberFilter(field_name="total", lookup_expr="lte", label="Total to")
+    has_backorders = df.BooleanFilter(
+        method="filter_has_backorders", label="Backordered", widget=AnyYesNo
+    )
+    late = df.BooleanFilter(method="filter_late", label="Late to ship", widget=AnyYesNo)
+    on_hold = df.BooleanFilter(method="filter_on_hold", label="On hold", widget=AnyYesNo)
+    hold_reason = df.ChoiceFilter(choices=HoldReason.choices, empty_label="Any")
+    o = df.OrderingFilter(
+        fields=[(field, field) for field in SORT_FIELDS],
+        field_labels={"placed_at": "Placed", "total": "Total", "number": "Number"},
+        label="Sort",
+    )
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+
+    @property
+    def sort(self) -> str:
+        """The validated sort ("-placed_at", "total"…) that pagination and export order by."""
+        self.form.is_valid()  # cleaned_data keeps every field that did validate
+        chosen = getattr(self.form, "cleaned_data", {}).get("o")
+        return chosen[0] if chosen else DEFAULT_SORT
+
+    def filter_search(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
+        """An exact order number or channel id first (unique lookups); customers only if none."""
+        text = value.strip()
+        if not text:
+            return queryset
+        exact = queryset.filter(exact_order_match(text))
+        if exact.exists():
+            return exact
+        customers = Customer.objects.filter(Q(email__istartswith=text) | Q(name__icontains=text))
+        return queryset.filter(customer__in=customers.values("pk"))
+
+    def filter_location(self, queryset, name, location: Location) -> QuerySet[Order]:
+        allocated = Allocation.objects.filter(line__order=OuterRef("pk"), location=location)
+        return queryset.filter(Exists(allocated))
+
+    def filter_placed_after(self, queryset, name, day: date) -> QuerySet[Order]:
+        return queryset.filter(placed_at__gte=start_of_day(day))
+
+    def filter_placed_before(self, queryset, name, day: date) -> QuerySet[Order]:
+        return queryset.filter(placed_at__lt=start_of_day(day + timedelta(days=1)))
+
+    def filter_has_backorders(self, queryset, name, value: bool) -> QuerySet[Order]:
+        # Lines, not fulfilment_status: a partially shipped order may still wait for units.
+        backordered = OrderLine.objects.filter(order=OuterRef("pk"), quantity_backordered__gt=0)
+        return queryset.filter(Exists(backordered) if value else ~Exists(backordered))
+
+    def filter_late(self, queryset, name, value: bool) -> QuerySet[Order]:
+        late = Q(promised_ship_date__lt=timezone.localdate(), status__in=LATE_STATUSES)
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_on_hold(self, queryset, name, value: bool) -> QuerySet[Order]:
+        held = Q(status=OrderStatus.ON_HOLD)
+        return queryset.filter(held) if value else queryset.exclude(held)
