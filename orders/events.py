@@ -100,6 +100,10 @@ def order_completed(order: Order, actor: Actor) -> OrderEvent:
     return _event(order, Type.COMPLETED, "Order completed.", actor)
 
 
+def lines_changed(order: Order, message: str, changes: list[dict[str, Any]], actor: Actor):
+    return _event(order, Type.LINES_CHANGED, message, actor, changes=changes)
+
+
 def note_added(order: Order, text: str, actor: Actor) -> OrderEvent:
     return _event(order, Type.NOTE, text, actor)
 

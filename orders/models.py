@@ -173,6 +173,17 @@ class Order(TimeStampedModel):
             models.Index(fields=["hold_reason", "-placed_at"]),
             models.Index(fields=["customer", "-placed_at"]),
             models.Index(fields=["-placed_at", "-id"]),
+            models.Index(fields=["total", "id"], name="order_total_id_idx"),
+            models.Index(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="order_external_id_idx",
+            ),
+            models.Index(
+                fields=["promised_ship_date"],
+                condition=models.Q(status__in=["placed", "confirmed", "processing"]),
+                name="order_late_to_ship_idx",
+            ),
         ]
         permissions = [
             ("confirm_order", "Can confirm orders"),
@@ -278,6 +289,7 @@ class OrderEvent(models.Model):
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
         COMPLETED = "completed", "Completed"
+        LINES_CHANGED = "lines_changed", "Lines changed"
         NOTE = "note", "Note"
         EMAIL_SENT = "email_sent", "E-mail sent"
 

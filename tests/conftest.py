@@ -36,7 +36,11 @@ def _missing_services() -> dict[str, str]:
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
     config._oms_missing = None
+    # Test users need no slow hashing: the default hasher costs about a second per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_runtest_setup(item):
@@ -53,12 +57,6 @@ def pytest_runtest_setup(item):
         if REQUIRE_SERVICES:
             pytest.fail(f"{message} (OMS_REQUIRE_SERVICES=1)", pytrace=False)
         pytest.skip(message)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Test users need no slow hashing: the default hasher costs about a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,20 +1,126 @@
-def order_create(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+"""Staff order entry (phone, store, wholesale) and editing an order's lines before processing."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from core.exceptions import DomainError
+from core.permissions import staff_view
+from customers.models import Customer
+from customers.services import create_customer
+
+from ..entry_forms import (
+    LineEditForm,
+    OrderEntry,
+    apply_row_action,
+    search_customers,
+    search_products,
+)
+from ..models import Order
+from ..selectors import order_for_detail
+from ..services import lines_editable, place_order, update_order_lines
+
+FORM = "orders/order_form.html"
+EDIT = "orders/order_edit.html"
 
 
-def customer_search(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+def _go_to(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def product_search(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+def _picked_customer(value: str) -> Customer | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404("No such customer.")
+    return get_object_or_404(Customer.objects.prefetch_related("addresses"), pk=value)
 
 
-def order_preview(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+def _render_entry(request: HttpRequest, entry: OrderEntry) -> HttpResponse:
+    template = f"{FORM}#order-form" if request.htmx else FORM
+    return render(request, template, {"entry": entry, "preview": entry.preview()})
 
 
-def order_edit(request, *args, **kwargs):  # placeholder, being built
-    raise NotImplementedError
+def _place(entry: OrderEntry, actor) -> Order:
+    """The new customer and the order in one transaction: a refused order leaves no customer."""
+    fields = entry.order_fields()
+    with transaction.atomic():
+        customer = entry.customer or create_customer(
+            **entry.new_customer_fields(), address=fields["shipping_address"]
+        )
+        return place_order(customer=customer, actor=actor, **fields)
 
 
+@staff_view("orders.add_order")
+def order_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        entry = OrderEntry(request.POST)
+        if entry.is_valid():
+            try:
+                order = _place(entry, request.user)
+            except DomainError as error:
+                entry.add_error(error)
+            else:
+                messages.success(request, f"Order {order.number} placed.")
+                return _go_to(request, reverse("orders:detail", args=[order.number]))
+        return _render_entry(request, entry)
+
+    entry = OrderEntry(customer=_picked_customer(request.GET.get("customer", "")))
+    if request.htmx and request.htmx.target == "customer-section":
+        # A customer was picked (or cleared): new addresses mean new tax, so re-run the preview.
+        response = render(request, f"{FORM}#customer-section", {"entry": entry})
+        return trigger_client_event(response, "customerChanged", after="settle")
+    return _render_entry(request, entry)
+
+
+@staff_view("orders.add_order")
+def customer_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    customers = search_customers(query) if query else []
+    context = {"query": query, "customers": customers}
+    return render(request, f"{FORM}#customer-results", context)
+
+
+@staff_view("orders.add_order")
+def product_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    hits = search_products(query) if query else []
+    return render(request, f"{FORM}#product-results", {"query": query, "hits": hits})
+
+
+@staff_view("orders.add_order")
+@require_POST
+def order_preview(request: HttpRequest) -> HttpResponse:
+    data, added = apply_row_action(request.POST)
+    entry = OrderEntry(data)
+    context = {"entry": entry, "preview": entry.preview(), "added": added}
+    if request.htmx.target == "order-summary":
+        # A typed change: the totals, plus each line's total and notes out of band, never the
+        # inputs, which someone may be typing in.
+        return render(request, f"{FORM}#order-summary", context | {"oob": True})
+    return render(request, f"{FORM}#order-lines", context)
+
+
+@staff_view("orders.change_order")
+def order_edit(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_for_detail(number)
+    form = LineEditForm(order, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_order_lines(
+                order=order,
+                quantities=form.quantities(),
+                additions=form.addition_requests(),
+                actor=request.user,
+            )
+        except DomainError as error:
+            form.add_error(error)
+        else:
+            messages.success(request, f"Lines of order {order.number} updated.")
+            return _go_to(request, reverse("orders:detail", args=[order.number]))
+    context = {"order": order, "form": form, "editable": lines_editable(order)}
+    return render(request, f"{EDIT}#edit-form" if request.htmx else EDIT, context)

@@ -1,0 +1,93 @@
+"""Every write to customers: each service validates everything first, then writes atomically."""
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.text import capfirst
+
+from core.exceptions import DomainError
+
+from .models import Address, Customer
+
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+
+
+class CustomerValidationError(DomainError):
+    """Bad input for a customer; ``field`` names the field at fault (``address.country``)."""
+
+    code = "invalid_customer"
+
+    def __init__(self, message: str, field: str = "", code: str | None = None) -> None:
+        super().__init__(message, code)
+        self.args = (message, field, code)
+        self.field = field
+
+
+def _check_model(
+    instance: models.Model, *, prefix: str = "", exclude: tuple[str, ...] = ()
+) -> None:
+    """Run the model's own field checks; the first failure becomes a CustomerValidationError."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        label = capfirst(instance._meta.get_field(field).verbose_name)
+        raise CustomerValidationError(
+            f"{label}: {messages[0]}", field=f"{prefix}.{field}" if prefix else field
+        ) from None
+
+
+def _check_email_is_new(email: str) -> None:
+    if Customer.objects.filter(email__iexact=email).exists():
+        raise CustomerValidationError(
+            f"A customer with the e-mail {email} already exists.",
+            field="email",
+            code="duplicate_email",
+        )
+
+
+def _address_for(customer: Customer, data: dict[str, Any]) -> Address:
+    values = {key: str(data.get(key) or "").strip() for key in ADDRESS_FIELDS}
+    values["name"] = values["name"] or customer.name
+    values["country"] = values["country"].upper()
+    if not COUNTRY_CODE.fullmatch(values["country"]):
+        raise CustomerValidationError(
+            f"Address country must be a two-letter ISO code, got {values['country']!r}.",
+            field="address.country",
+        )
+    address = Address(customer=customer, kind=Address.Kind.SHIPPING, is_default=True, **values)
+    _check_model(address, prefix="address", exclude=("customer",))
+    return address
+
+
+def create_customer(
+    *,
+    email: str,
+    name: str,
+    phone: str = "",
+    company: str = "",
+    address: dict[str, Any] | None = None,
+) -> Customer:
+    """Create a customer and, when given, their default shipping address; both or neither.
+
+    E-mail addresses are unique whatever their case: a second ``Ada@Example.com`` is refused.
+    """
+    customer = Customer(
+        email=email.strip(), name=name.strip(), phone=phone.strip(), company=company.strip()
+    )
+    _check_model(customer)
+    _check_email_is_new(customer.email)
+    default_address = _address_for(customer, address) if address else None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError:  # the same e-mail committed by another transaction meanwhile
+            _check_email_is_new(customer.email)
+            raise
+        if default_address:
+            default_address.save()
+    return customer
