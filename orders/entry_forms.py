@@ -26,7 +26,7 @@ from customers.models import Address, Customer
 from inventory.exceptions import InsufficientStock
 from inventory.models import Product, StockLevel
 
-from . import pricing
+from . import pricing, services
 from .models import Order, OrderLine, SalesChannel
 from .services import LineRequest, address_snapshot
 
@@ -186,17 +186,7 @@ class LineRow:
             return None
 
     def price(self, rate: Decimal) -> OrderLine:
-        request = self.request
-        self.line = OrderLine(
-            product=request.product,
-            sku=request.product.sku,
-            name=request.product.name,
-            quantity=request.quantity,
-            unit_price=request.product.unit_price
-            if request.unit_price is None
-            else request.unit_price,
-            discount=request.discount,
-        )
+        self.line = services.new_line(self.request)
         pricing.price_line(self.line, rate)
         return self.line
 

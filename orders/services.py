@@ -2,7 +2,7 @@
 machine, records an event and enqueues follow-up tasks only once the transaction commits."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -101,6 +101,16 @@ def _set_status(order: Order, target: str, *extra_fields: str) -> None:
     workflow.check_transition(order, target)
     order.status = target
     order.save(update_fields=["status", "updated_at", *extra_fields])
+
+
+def _advance(
+    order: Order, target: str, record_event: Callable[[Order, Actor], Any], actor: Actor
+) -> Order:
+    """The plain transitions: lock, move, record. Callers hold the transaction."""
+    order = _lock(order)
+    _set_status(order, target)
+    record_event(order, actor)
+    return order
 
 
 def fulfilment_status_for(lines: Sequence[OrderLine]) -> str:
@@ -251,21 +261,25 @@ def place_order(
     return order
 
 
+def new_line(request: LineRequest, order: Order | None = None) -> OrderLine:
+    """An unsaved, unpriced line with its product snapshot (order entry previews use it too)."""
+    price = request.product.unit_price if request.unit_price is None else request.unit_price
+    return OrderLine(
+        order=order,
+        product=request.product,
+        sku=request.product.sku,
+        name=request.product.name,
+        quantity=request.quantity,
+        unit_price=to_money(price),
+        discount=to_money(request.discount),
+    )
+
+
 def _create_lines(order: Order, requests: Sequence[LineRequest]) -> list[OrderLine]:
     rate = pricing.tax_rate_for(order.shipping_address)
     lines = []
     for request in requests:
-        line = OrderLine(
-            order=order,
-            product=request.product,
-            sku=request.product.sku,
-            name=request.product.name,
-            quantity=request.quantity,
-            unit_price=request.product.unit_price
-            if request.unit_price is None
-            else to_money(request.unit_price),
-            discount=to_money(request.discount),
-        )
+        line = new_line(request, order=order)
         pricing.price_line(line, rate)
         lines.append(line)
     lines = OrderLine.objects.bulk_create(lines)
@@ -292,18 +306,12 @@ def submit_draft(*, order: Order, actor: Actor = None) -> Order:
 
 @transaction.atomic
 def confirm_order(*, order: Order, actor: Actor = None) -> Order:
-    order = _lock(order)
-    _set_status(order, OrderStatus.CONFIRMED)
-    events.order_confirmed(order, actor)
-    return order
+    return _advance(order, OrderStatus.CONFIRMED, events.order_confirmed, actor)
 
 
 @transaction.atomic
 def start_processing(*, order: Order, actor: Actor = None) -> Order:
-    order = _lock(order)
-    _set_status(order, OrderStatus.PROCESSING)
-    events.processing_started(order, actor)
-    return order
+    return _advance(order, OrderStatus.PROCESSING, events.processing_started, actor)
 
 
 @transaction.atomic
@@ -430,18 +438,12 @@ def ship_order(*, order: Order, actor: Actor = None) -> Order:
 
 @transaction.atomic
 def mark_delivered(*, order: Order, actor: Actor = None) -> Order:
-    order = _lock(order)
-    _set_status(order, OrderStatus.DELIVERED)
-    events.order_delivered(order, actor)
-    return order
+    return _advance(order, OrderStatus.DELIVERED, events.order_delivered, actor)
 
 
 @transaction.atomic
 def complete_order(*, order: Order, actor: Actor = None) -> Order:
-    order = _lock(order)
-    _set_status(order, OrderStatus.COMPLETED)
-    events.order_completed(order, actor)
-    return order
+    return _advance(order, OrderStatus.COMPLETED, events.order_completed, actor)
 
 
 @transaction.atomic
