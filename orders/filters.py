@@ -56,7 +56,7 @@ class OrderFilter(df.FilterSet):
     )
     status = df.MultipleChoiceFilter(
         choices=OrderStatus.choices,
-        widget=forms.SelectMultiple(attrs={"size": 3}),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
         distinct=False,  # no join to duplicate rows; DISTINCT would sort the whole table
     )
     payment_status = df.ChoiceFilter(
