@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict:
         ("orders", "Orders", "orders:list", "orders.view_order"),
         ("inventory", "Inventory", "inventory:product_list", "inventory.view_product"),
         ("customers", "Customers", "customers:list", "customers.view_customer"),
+        ("payments", "Finance", "payments:list", "payments.view_payment"),
     ]
     return {
         "nav_sections": [

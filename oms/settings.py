@@ -172,12 +172,41 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.cancel_stale_orders",
         "schedule": timedelta(minutes=15),
     },
+    "flag-expiring-authorizations": {
+        "task": "payments.tasks.flag_expiring_authorizations",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------
 OMS_DEFAULT_CURRENCY = os.environ.get("OMS_DEFAULT_CURRENCY", "USD")
 # Orders left unpaid (placed) or in draft longer than this are cancelled and their stock freed.
 OMS_STALE_ORDER_HOURS = int(os.environ.get("OMS_STALE_ORDER_HOURS", "72"))
+
+# --- Payments -------------------------------------------------------------------------------
+# Without STRIPE_SECRET_KEY card payments go to the simulated gateway (Stripe's test cards,
+# no network), so the demo works offline. STRIPE_API_BASE overrides Stripe's API address (the
+# tests point it at a local fake Stripe).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# The SDK's own immediate retries (same idempotency key); the Celery tasks retry with backoff.
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+OMS_PAYMENT_GATEWAY = os.environ.get("OMS_PAYMENT_GATEWAY") or (
+    "stripe" if STRIPE_SECRET_KEY else "simulated"
+)
+# Authorizations whose capture deadline is this close are flagged on the timeline and listed.
+OMS_AUTHORIZATION_EXPIRY_WARNING_HOURS = int(
+    os.environ.get("OMS_AUTHORIZATION_EXPIRY_WARNING_HOURS", "24")
+)
+# Where customers land after a payment link; also the base of links in e-mails.
+OMS_SITE_URL = os.environ.get("OMS_SITE_URL", "http://127.0.0.1:8000")
+STRIPE_CHECKOUT_SUCCESS_URL = os.environ.get(
+    "STRIPE_CHECKOUT_SUCCESS_URL", f"{OMS_SITE_URL.rstrip('/')}/payments/checkout/done/"
+)
+STRIPE_CHECKOUT_CANCEL_URL = os.environ.get(
+    "STRIPE_CHECKOUT_CANCEL_URL", f"{OMS_SITE_URL.rstrip('/')}/payments/checkout/cancelled/"
+)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -15,5 +15,6 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("inventory/", include("inventory.urls")),
     path("customers/", include("customers.urls")),
+    path("payments/", include("payments.urls")),
     path("", include("core.urls")),
 ]

@@ -24,12 +24,22 @@ ADMIN_CANCEL_REASON = "Cancelled from admin"
 
 @admin.register(SalesChannel)
 class SalesChannelAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "currency", "is_active")
-    list_filter = ("kind", "is_active", "currency")
+    list_display = ("code", "name", "kind", "currency", "capture_policy", "is_active")
+    list_filter = ("kind", "is_active", "currency", "capture_policy")
     search_fields = ("code", "name")
     ordering = ("name",)
     readonly_fields = TIMESTAMPS
-    fields = ("code", "name", "kind", "currency", "is_active", *TIMESTAMPS)
+    fields = (
+        "code",
+        "name",
+        "kind",
+        "currency",
+        "is_active",
+        "capture_policy",
+        "allow_unpaid_confirmation",
+        "deferred_payment_methods",
+        *TIMESTAMPS,
+    )
 
 
 @admin.register(TaxRate)

@@ -1,10 +1,16 @@
 """One creator per event type: the timeline shows ``message``; ``data`` keeps the details."""
 
-from typing import Any
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
 from .models import Order, OrderEvent
+
+if TYPE_CHECKING:
+    from payments.models import Payment, Refund
 
 Type = OrderEvent.Type
 Actor = AbstractBaseUser | None
@@ -110,3 +116,177 @@ def note_added(order: Order, text: str, actor: Actor) -> OrderEvent:
 
 def email_sent(order: Order, kind: str, recipient: str) -> OrderEvent:
     return _event(order, Type.EMAIL_SENT, f"E-mail '{kind}' sent to {recipient}.", None, kind=kind)
+
+
+# --- payments ------------------------------------------------------------------------------
+
+
+def _payment_label(payment: "Payment") -> str:
+    label = payment.get_method_display()
+    if payment.card_label:
+        label += f" ({payment.card_label})"
+    return label
+
+
+def _payment_data(payment: "Payment", **extra: Any) -> dict[str, Any]:
+    return {
+        "payment": payment.pk,
+        "gateway": payment.gateway,
+        "method": payment.method,
+        "reference": payment.gateway_reference,
+        **extra,
+    }
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def payment_link_sent(order: Order, payment: "Payment", actor: Actor) -> OrderEvent:
+    return _event(
+        order,
+        Type.PAYMENT_LINK_SENT,
+        f"Payment link for {payment.amount} {payment.currency} sent to {order.email}.",
+        actor,
+        **_payment_data(payment, amount=str(payment.amount), url=payment.checkout_url),
+    )
+
+
+def payment_link_emailed(order: Order, payment: "Payment", recipient: str) -> OrderEvent:
+    return _event(
+        order,
+        Type.EMAIL_SENT,
+        f"E-mail 'payment link' sent to {recipient}.",
+        None,
+        kind="payment_link",
+        payment=payment.pk,
+    )
+
+
+def payment_expected(order: Order, payment: "Payment", actor: Actor) -> OrderEvent:
+    message = f"Awaiting {payment.amount} {payment.currency} by {payment.get_method_display()}"
+    message += f", due {payment.due_date:%Y-%m-%d}." if payment.due_date else "."
+    return _event(
+        order,
+        Type.PAYMENT_EXPECTED,
+        message,
+        actor,
+        **_payment_data(payment, amount=str(payment.amount)),
+    )
+
+
+def payment_authorized(order: Order, payment: "Payment", actor: Actor) -> OrderEvent:
+    message = (
+        f"{_payment_label(payment)} authorized for {payment.authorized_amount} {payment.currency}."
+    )
+    if payment.authorization_expires_at:
+        message += f" Capture by {_when(payment.authorization_expires_at)}."
+    return _event(
+        order,
+        Type.PAYMENT_AUTHORIZED,
+        message,
+        actor,
+        **_payment_data(payment, amount=str(payment.authorized_amount)),
+    )
+
+
+def payment_captured(order: Order, payment: "Payment", amount: Decimal, actor: Actor):
+    message = f"{_payment_label(payment)}: captured {amount} {payment.currency}."
+    released = payment.authorized_amount - payment.captured_amount
+    if released > 0:
+        message += f" The remaining {released} {payment.currency} was released."
+    return _event(
+        order, Type.PAYMENT_CAPTURED, message, actor, **_payment_data(payment, amount=str(amount))
+    )
+
+
+def payment_received(
+    order: Order, payment: "Payment", amount: Decimal, reference: str, actor: Actor
+) -> OrderEvent:
+    message = f"Received {amount} {payment.currency} by {payment.get_method_display().lower()}"
+    message += f" (reference {reference})." if reference else "."
+    return _event(
+        order,
+        Type.PAYMENT_RECEIVED,
+        message,
+        actor,
+        **_payment_data(payment, amount=str(amount), receipt=reference),
+    )
+
+
+def payment_refunded(order: Order, refund: "Refund", actor: Actor) -> OrderEvent:
+    payment = refund.payment
+    where = " outside the OMS" if refund.external else ""
+    message = f"Refunded {refund.amount} {payment.currency}{where}"
+    message += f": {refund.reason}." if refund.reason else "."
+    return _event(
+        order,
+        Type.PAYMENT_REFUNDED,
+        message,
+        actor,
+        **_payment_data(payment, refund=refund.pk, amount=str(refund.amount)),
+    )
+
+
+def payment_failed(
+    order: Order, payment: "Payment", operation: str, message: str, code: str, actor: Actor
+) -> OrderEvent:
+    return _event(
+        order,
+        Type.PAYMENT_FAILED,
+        f"{_payment_label(payment)}: {operation} failed — {message}",
+        actor,
+        **_payment_data(payment, operation=operation, code=code),
+    )
+
+
+def payment_voided(order: Order, payment: "Payment", actor: Actor) -> OrderEvent:
+    return _event(
+        order,
+        Type.PAYMENT_VOIDED,
+        f"{_payment_label(payment)}: authorization of {payment.amount} {payment.currency} voided.",
+        actor,
+        **_payment_data(payment),
+    )
+
+
+def payment_expired(order: Order, payment: "Payment") -> OrderEvent:
+    return _event(
+        order,
+        Type.PAYMENT_EXPIRED,
+        f"{_payment_label(payment)}: the authorization expired before it was captured.",
+        None,
+        **_payment_data(payment),
+    )
+
+
+def authorization_expiring(order: Order, payment: "Payment") -> OrderEvent:
+    deadline = payment.authorization_expires_at
+    return _event(
+        order,
+        Type.AUTHORIZATION_EXPIRING,
+        f"Finance: the authorization of {payment.authorized_amount} {payment.currency} "
+        f"expires {_when(deadline)}; capture it or ask the customer to pay again.",
+        None,
+        **_payment_data(payment, expires_at=deadline.isoformat()),
+    )
+
+
+def dispute_opened(
+    order: Order, payment: "Payment", amount: Decimal, reason: str, due_by: datetime | None
+) -> OrderEvent:
+    message = (
+        f"Finance: the customer's bank opened a dispute for {amount} {payment.currency}"
+        f" (reason: {reason.replace('_', ' ') or 'not given'})."
+    )
+    if due_by:
+        message += f" Respond in Stripe by {_when(due_by)}."
+    return _event(
+        order,
+        Type.DISPUTE_OPENED,
+        message,
+        None,
+        **_payment_data(
+            payment, amount=str(amount), reason=reason, dispute=payment.dispute_reference
+        ),
+    )

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Round
 
@@ -9,7 +10,20 @@ from core.models import TimeStampedModel
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 
 
+def validate_deferred_payment_methods(value) -> None:
+    """A list of manual payment methods (``payments.models.Method`` values)."""
+    from payments.models import MANUAL_METHODS  # payments depends on orders, not the reverse
+
+    if not isinstance(value, list) or any(method not in MANUAL_METHODS for method in value):
+        allowed = ", ".join(sorted(MANUAL_METHODS))
+        raise ValidationError(f"Give a list of manual payment methods: {allowed}.")
+
+
 class SalesChannel(TimeStampedModel):
+    class CapturePolicy(models.TextChoices):
+        ON_CONFIRMATION = "on_confirmation", "When the order is confirmed"
+        ON_SHIPMENT = "on_shipment", "When the order ships"
+
     class Kind(models.TextChoices):
         WEB = "web", "Web shop"
         STORE = "store", "Store (POS)"
@@ -23,6 +37,25 @@ class SalesChannel(TimeStampedModel):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     currency = models.CharField(max_length=3, default="USD")
     is_active = models.BooleanField(default=True)
+    capture_policy = models.CharField(
+        max_length=20,
+        choices=CapturePolicy.choices,
+        default=CapturePolicy.ON_SHIPMENT,
+        help_text="When card authorizations are captured.",
+    )
+    allow_unpaid_confirmation = models.BooleanField(
+        default=True,
+        help_text="Orders may be confirmed before any payment is authorized (e.g. paid to a "
+        "marketplace). Turn off to require an authorized or captured payment, or one of the "
+        "deferred payment methods below.",
+    )
+    deferred_payment_methods = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_deferred_payment_methods],
+        help_text="Manual methods that let an order be confirmed before the money arrives, e.g. "
+        '["cash_on_delivery", "invoice_terms"].',
+    )
 
     class Meta:
         ordering = ["name"]
@@ -36,7 +69,7 @@ class TaxRate(models.Model):
 
     country = models.CharField(max_length=2)
     region = models.CharField(max_length=100, blank=True)
-    rate = models.DecimalField(max_digits=6, decimal_places=4, help_text="0.0825 for 8.25%")
+    rate = models.DecimalField(max_digits=7, decimal_places=5, help_text="0.08875 for 8.875%")
     name = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -89,6 +122,7 @@ class HoldReason(models.TextChoices):
     INCORRECT_ADDRESS = "incorrect_address", "Incorrect address"
     OUT_OF_STOCK = "out_of_stock", "Out of stock"
     CUSTOMER_REQUEST = "customer_request", "Customer request"
+    PAYMENT_DISPUTE = "payment_dispute", "Payment disputed"
     OTHER = "other", "Other"
 
 
@@ -205,7 +239,7 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     discount = models.DecimalField(**MONEY)
-    tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0"))
+    tax_rate = models.DecimalField(max_digits=7, decimal_places=5, default=Decimal("0"))
     tax_amount = models.DecimalField(**MONEY)
     line_total = models.DecimalField(
         **MONEY, help_text="quantity × unit price, before the line discount and tax"
@@ -292,6 +326,17 @@ class OrderEvent(models.Model):
         LINES_CHANGED = "lines_changed", "Lines changed"
         NOTE = "note", "Note"
         EMAIL_SENT = "email_sent", "E-mail sent"
+        PAYMENT_LINK_SENT = "payment_link_sent", "Payment link sent"
+        PAYMENT_EXPECTED = "payment_expected", "Payment expected"
+        PAYMENT_AUTHORIZED = "payment_authorized", "Payment authorized"
+        PAYMENT_CAPTURED = "payment_captured", "Payment captured"
+        PAYMENT_RECEIVED = "payment_received", "Payment received"
+        PAYMENT_REFUNDED = "payment_refunded", "Payment refunded"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        PAYMENT_VOIDED = "payment_voided", "Payment voided"
+        PAYMENT_EXPIRED = "payment_expired", "Authorization expired"
+        AUTHORIZATION_EXPIRING = "authorization_expiring", "Authorization expiring"
+        DISPUTE_OPENED = "dispute_opened", "Payment disputed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=30, choices=Type.choices)

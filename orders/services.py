@@ -306,7 +306,19 @@ def submit_draft(*, order: Order, actor: Actor = None) -> Order:
 
 @transaction.atomic
 def confirm_order(*, order: Order, actor: Actor = None) -> Order:
-    return _advance(order, OrderStatus.CONFIRMED, events.order_confirmed, actor)
+    """Confirm once payment allows it: the total authorized or captured, or a manual method
+    the channel accepts before the money arrives, or a channel that confirms unpaid orders
+    (``payments.selectors.confirmation_blocker``). Raises ``PaymentRequired`` otherwise; on a
+    channel that captures on confirmation, the captures are queued for after the commit."""
+    from payments import services as payments  # payments builds on orders: import at call time
+
+    order = _lock(order)
+    workflow.check_transition(order, OrderStatus.CONFIRMED)
+    payments.check_order_confirmable(order)
+    _set_status(order, OrderStatus.CONFIRMED)
+    events.order_confirmed(order, actor)
+    payments.order_confirmed(order=order, actor=actor)
+    return order
 
 
 @transaction.atomic
@@ -360,6 +372,8 @@ def release_hold(*, order: Order, actor: Actor = None) -> Order:
 @transaction.atomic
 def cancel_order(*, order: Order, reason: str, actor: Actor = None) -> Order:
     """Cancel and give every reserved unit back to stock."""
+    from payments import services as payments  # payments builds on orders: import at call time
+
     reason = reason.strip()
     if not reason:
         raise OrderValidationError("A cancellation needs a reason.", field="reason")
@@ -379,6 +393,7 @@ def cancel_order(*, order: Order, reason: str, actor: Actor = None) -> Order:
         "fulfilment_status",
     )
     events.order_cancelled(order, released, actor)
+    payments.order_cancelled(order=order, actor=actor)
     if order.placed_at:
         tasks.send_order_email.delay_on_commit(order.pk, "cancelled")
     return order
@@ -515,7 +530,10 @@ def update_order_lines(
 
     Changed lines give their reserved units back and reserve again together with the new lines,
     so the reservations follow the new quantities; if stock is short nothing changes at all.
+    The payment status follows the new total (a bigger order may no longer be fully paid).
     """
+    from payments import services as payments  # payments builds on orders: import at call time
+
     order = _lock(order)
     if not lines_editable(order):
         raise OrderError(
@@ -573,6 +591,7 @@ def update_order_lines(
         f"Total {previous_total} → {order.total} {order.currency}."
     )
     events.lines_changed(order, message, log, actor)
+    payments.refresh_order_payment_status(order)
     return order
 
 

@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 
 from core.roles import CUSTOMER_SERVICE, FINANCE, MANAGER, ROLES, WAREHOUSE
+from payments.models import Method
+from payments.services import record_manual_payment
 from tests import factories
 from tests.factories import place, stock
 
@@ -28,13 +30,24 @@ PAGES = [
     ("inventory:adjust", "sku", "post", ("inventory.adjust_stock",)),
     ("customers:list", None, "get", ("customers.view_customer",)),
     ("customers:detail", "pk", "get", ("customers.view_customer",)),
+    ("payments:list", None, "get", ("payments.view_payment",)),
+    ("payments:order_panel", "number", "get", ("orders.view_order", "payments.view_payment")),
+    ("payments:send_link", "number", "post", ("payments.send_payment_link",)),
+    ("payments:record", "number", "post", ("payments.record_payment",)),
+    ("payments:capture", "payment_id", "post", ("payments.capture_payment",)),
+    ("payments:refund", "payment_id", "post", ("payments.refund_payment",)),
+    ("payments:void", "payment_id", "post", ("payments.void_payment",)),
 ]
+MOVE_MONEY = {"payments:capture", "payments:refund", "payments:void"}
+TAKE_PAYMENT = {"payments:send_link", "payments:record"}
 
 # What each role may do, stated plainly: the test fails if the roles migration drifts.
 EXPECTED_DENIED = {
     MANAGER: set(),
-    CUSTOMER_SERVICE: {"inventory:adjust"},
-    WAREHOUSE: {"orders:create", "orders:edit", "orders:confirm", "orders:cancel"},
+    CUSTOMER_SERVICE: {"inventory:adjust"} | MOVE_MONEY,
+    WAREHOUSE: {"orders:create", "orders:edit", "orders:confirm", "orders:cancel"}
+    | TAKE_PAYMENT
+    | MOVE_MONEY,
     FINANCE: {
         "orders:create",
         "orders:edit",
@@ -50,7 +63,13 @@ def data(channel, customer, warehouse):
     product = factories.ProductFactory(sku="ACCESS-1")
     stock(product, warehouse, 10)
     order = place(channel=channel, customer=customer, items=[(product, 1)])
-    return {"number": order.number, "sku": product.sku, "pk": customer.pk}
+    payment = record_manual_payment(order=order, amount=order.total, method=Method.BANK_TRANSFER)
+    return {
+        "number": order.number,
+        "sku": product.sku,
+        "pk": customer.pk,
+        "payment_id": payment.pk,
+    }
 
 
 def url_for(name: str, key: str | None, data: dict) -> str:

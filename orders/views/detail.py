@@ -17,6 +17,7 @@ from django_htmx.http import trigger_client_event
 
 from core.exceptions import DomainError
 from core.permissions import staff_view
+from payments.dashboard import payment_panel
 
 from .. import services, workflow
 from ..forms import CancelForm, HoldForm, NoteForm
@@ -67,6 +68,8 @@ def _render_order(
         "hold_form": HoldForm(),
         "cancel_form": CancelForm(),
         "note_form": NoteForm(),
+        # lazy: only the page (never a header, lines or timeline fragment) queries payments
+        "payment_panel": payment_panel(request, order),
         **extra,
     }
     template = f"{TEMPLATE}#{panel}" if request.htmx and panel else TEMPLATE

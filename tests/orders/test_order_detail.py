@@ -17,7 +17,8 @@ from tests.factories import place, stock
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-PAGE_QUERY_BUDGET = 9  # session, user, perms ×2, role groups, order, lines, allocations, events
+PAGE_QUERY_BUDGET = 10  # session, user, perms ×2, role groups, order, lines, allocations, events,
+# payments (their transactions and refunds are prefetched only when there are payments)
 
 
 @pytest.fixture

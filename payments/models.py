@@ -1,0 +1,331 @@
+"""Payments taken for orders, every call made to a gateway, refunds, and Stripe's webhook events.
+
+A ``Payment`` holds the money picture of one way the customer pays (a card authorization, a bank
+transfer…): what was authorized, captured and refunded, with database constraints that refunded
+≤ captured ≤ authorized. Every request to a gateway is a ``PaymentTransaction``; the order's
+payment status and balance due are derived from the payments in ``payments.selectors``.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.models import TimeStampedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+
+
+class Gateway(models.TextChoices):
+    STRIPE = "stripe", "Stripe"
+    MANUAL = "manual", "Manual"
+    SIMULATED = "simulated", "Simulated"
+
+
+class Method(models.TextChoices):
+    CARD = "card", "Card"
+    WALLET = "wallet", "Wallet"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CASH_ON_DELIVERY = "cash_on_delivery", "Cash on delivery"
+    CHEQUE = "cheque", "Cheque"
+    STORE_CREDIT = "store_credit", "Store credit"
+    INVOICE_TERMS = "invoice_terms", "Invoice (net 30)"
+
+
+# Methods whose money staff record by hand; cards and wallets go through a card gateway.
+MANUAL_METHODS = frozenset(
+    {
+        Method.BANK_TRANSFER,
+        Method.CASH_ON_DELIVERY,
+        Method.CHEQUE,
+        Method.STORE_CREDIT,
+        Method.INVOICE_TERMS,
+    }
+)
+INVOICE_TERMS_DAYS = 30
+# Card authorizations last 7 days unless the gateway tells us otherwise (Stripe's capture_before).
+DEFAULT_AUTHORIZATION_WINDOW = timedelta(days=7)
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    AUTHORIZED = "authorized", "Authorized"
+    CAPTURED = "captured", "Captured"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    REFUNDED = "refunded", "Refunded"
+    FAILED = "failed", "Failed"
+    VOIDED = "voided", "Voided"
+    EXPIRED = "expired", "Expired"
+
+
+# Statuses with money captured: capture has happened, refunds may follow.
+CAPTURED_STATUSES = frozenset(
+    {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+)
+# Statuses that end a payment without money having moved.
+DEAD_STATUSES = frozenset({PaymentStatus.FAILED, PaymentStatus.VOIDED, PaymentStatus.EXPIRED})
+
+
+class PaymentQuerySet(models.QuerySet):
+    """The Finance list's filters, so the dashboard, the API and the tasks agree on them."""
+
+    def awaiting_capture(self):
+        return self.filter(status=PaymentStatus.AUTHORIZED)
+
+    def expiring(self, *, within: timedelta | None = None, now: datetime | None = None):
+        """Authorizations whose capture deadline falls within ``within`` (default: the setting)."""
+        if within is None:
+            within = timedelta(hours=settings.OMS_AUTHORIZATION_EXPIRY_WARNING_HOURS)
+        return self.filter(
+            status=PaymentStatus.AUTHORIZED,
+            authorization_expires_at__lte=(now or timezone.now()) + within,
+        )
+
+    def failed(self):
+        return self.filter(status=PaymentStatus.FAILED)
+
+    def disputed(self):
+        return self.filter(disputed_at__isnull=False)
+
+
+class Payment(TimeStampedModel):
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
+    gateway = models.CharField(max_length=12, choices=Gateway.choices)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="What this payment is for: requested or due."
+    )
+    currency = models.CharField(max_length=3)
+    gateway_reference = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The gateway's id: a Stripe PaymentIntent (pi_…) or the simulated reference.",
+    )
+    checkout_session_id = models.CharField(max_length=255, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    authorized_amount = models.DecimalField(**MONEY)
+    captured_amount = models.DecimalField(**MONEY)
+    refunded_amount = models.DecimalField(**MONEY)
+    authorized_at = models.DateTimeField(null=True, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    authorization_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Capture before this or the authorization lapses."
+    )
+    expiry_flagged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the timeline was warned the authorization expires."
+    )
+    due_date = models.DateField(null=True, blank=True, help_text="Invoice terms: pay by.")
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.CharField(max_length=100, blank=True)
+    dispute_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    dispute_reference = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    authorized_amount__gte=0, captured_amount__gte=0, refunded_amount__gte=0
+                ),
+                name="payment_amounts_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(captured_amount__lte=models.F("authorized_amount")),
+                name="payment_captured_lte_authorized",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__lte=models.F("captured_amount")),
+                name="payment_refunded_lte_captured",
+            ),
+            models.UniqueConstraint(
+                fields=["gateway", "gateway_reference"],
+                condition=~models.Q(gateway_reference=""),
+                name="payment_gateway_reference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="payment_status_idx"),
+            models.Index(fields=["gateway", "-created_at"], name="payment_gateway_idx"),
+            models.Index(fields=["method", "-created_at"], name="payment_method_idx"),
+            models.Index(
+                fields=["authorization_expires_at"],
+                condition=models.Q(status="authorized"),
+                name="payment_auth_expiry_idx",
+            ),
+            models.Index(
+                fields=["-disputed_at"],
+                condition=models.Q(disputed_at__isnull=False),
+                name="payment_disputed_idx",
+            ),
+            models.Index(
+                fields=["checkout_session_id"],
+                condition=~models.Q(checkout_session_id=""),
+                name="payment_checkout_session_idx",
+            ),
+        ]
+        permissions = [
+            ("capture_payment", "Can capture payments"),
+            ("refund_payment", "Can refund payments"),
+            ("void_payment", "Can void payment authorizations"),
+            ("record_payment", "Can record manual payments"),
+            ("send_payment_link", "Can send payment links"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def is_manual(self) -> bool:
+        return self.gateway == Gateway.MANUAL
+
+    @property
+    def capturable_amount(self) -> Decimal:
+        return self.authorized_amount if self.status == PaymentStatus.AUTHORIZED else Decimal("0")
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        """Captured less refunded; refunds still in flight are subtracted by the services."""
+        return self.captured_amount - self.refunded_amount
+
+    @property
+    def card_label(self) -> str:
+        if not self.card_last4:
+            return ""
+        return f"{self.card_brand.title() or 'Card'} •••• {self.card_last4}"
+
+
+class PaymentTransaction(models.Model):
+    """One call to a gateway (or one receipt recorded by hand), kept as it was answered."""
+
+    class Kind(models.TextChoices):
+        AUTHORIZE = "authorize", "Authorize"
+        CAPTURE = "capture", "Capture"
+        REFUND = "refund", "Refund"
+        VOID = "void", "Void"
+        PAYMENT_LINK = "payment_link", "Payment link"
+
+    class Source(models.TextChoices):
+        API = "api", "Request to the gateway"
+        WEBHOOK = "webhook", "Gateway notification"
+        MANUAL = "manual", "Recorded by staff"
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transactions")
+    refund = models.ForeignKey(
+        "Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="transactions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
+    amount = models.DecimalField(**MONEY)
+    success = models.BooleanField()
+    error_code = models.CharField(max_length=100, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    gateway_reference = models.CharField(
+        max_length=255, blank=True, help_text="Stripe object id, webhook event id or receipt ref."
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    raw_response = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["payment", "-created_at"], name="payment_txn_payment_idx"),
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(success=False),
+                name="payment_txn_failed_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.success else f"failed: {self.error_code or self.error_message}"
+        return f"{self.get_kind_display()} {self.amount} ({outcome})"
+
+
+class Refund(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    external = models.BooleanField(
+        default=False,
+        help_text="Made outside the OMS (Stripe dashboard, bank) and recorded here.",
+    )
+    gateway_reference = models.CharField(max_length=255, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_gt_0"),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="refund_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} {self.payment.currency} ({self.status})"
+
+
+class StripeWebhookEvent(models.Model):
+    """A Stripe event as received; the unique event id makes a second delivery a no-op."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["type", "-received_at"], name="stripe_event_type_idx"),
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="stripe_event_unprocessed_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,260 @@
+"""Read queries for payments: the order's payment picture (derived here and only here), what a
+user may do to a payment now, and the Finance list with its filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from core.money import ZERO
+from orders.models import Order, OrderStatus
+from orders.models import PaymentStatus as OrderPaymentStatus
+
+from .models import (
+    CAPTURED_STATUSES,
+    Gateway,
+    Payment,
+    PaymentStatus,
+    PaymentTransaction,
+    Refund,
+)
+
+
+@dataclass(frozen=True)
+class PaymentSummary:
+    """The money picture of one order. ``status`` is what ``Order.payment_status`` stores."""
+
+    currency: str
+    total: Decimal
+    authorized: Decimal  # open authorizations, not yet captured
+    captured: Decimal
+    refunded: Decimal
+    pending_refunds: Decimal
+    status: str
+    deferred_methods: tuple[str, ...]  # manual methods agreed but not yet paid (COD, invoice…)
+
+    @property
+    def net_paid(self) -> Decimal:
+        return self.captured - self.refunded
+
+    @property
+    def balance_due(self) -> Decimal:
+        """What the customer still has to pay: the total less what was captured (refunds are
+        money given back on purpose, not owed again); never negative."""
+        return max(self.total - self.captured, ZERO)
+
+    @property
+    def uncovered(self) -> Decimal:
+        """Neither captured nor held by an authorization: what a payment link should ask for."""
+        return max(self.total - self.captured - self.authorized, ZERO)
+
+    @property
+    def refundable(self) -> Decimal:
+        return max(self.captured - self.refunded - self.pending_refunds, ZERO)
+
+
+def derive_order_payment_status(
+    *, total: Decimal, authorized: Decimal, captured: Decimal, refunded: Decimal
+) -> str:
+    """Unpaid → authorized → partially paid → paid → partially refunded → refunded."""
+    if captured > 0 and refunded >= captured:
+        return OrderPaymentStatus.REFUNDED
+    if refunded > 0:
+        return OrderPaymentStatus.PARTIALLY_REFUNDED
+    if captured > 0 and captured >= total:
+        return OrderPaymentStatus.PAID
+    if captured > 0:
+        return OrderPaymentStatus.PARTIALLY_PAID
+    if authorized > 0:
+        return OrderPaymentStatus.AUTHORIZED
+    return OrderPaymentStatus.UNPAID
+
+
+def payment_summary(order: Order, payments: Iterable[Payment] | None = None) -> PaymentSummary:
+    """The order's payment status and balance, from its payments (prefetched ones if given)."""
+    if payments is None:
+        payments = order.payments.all()
+    payments = list(payments)
+    authorized = sum(
+        (p.authorized_amount for p in payments if p.status == PaymentStatus.AUTHORIZED), ZERO
+    )
+    captured = sum((p.captured_amount for p in payments), ZERO)
+    refunded = sum((p.refunded_amount for p in payments), ZERO)
+    pending_refunds = ZERO
+    if any(p.status in CAPTURED_STATUSES for p in payments):  # no query when nothing captured
+        pending = Refund.objects.filter(payment__order=order, status=Refund.Status.PENDING)
+        pending_refunds = pending.aggregate(total=Sum("amount"))["total"] or ZERO
+    deferred = tuple(
+        dict.fromkeys(
+            p.method
+            for p in payments
+            if p.gateway == Gateway.MANUAL and p.status == PaymentStatus.PENDING
+        )
+    )
+    return PaymentSummary(
+        currency=order.currency,
+        total=order.total,
+        authorized=authorized,
+        captured=captured,
+        refunded=refunded,
+        pending_refunds=pending_refunds,
+        status=derive_order_payment_status(
+            total=order.total, authorized=authorized, captured=captured, refunded=refunded
+        ),
+        deferred_methods=deferred,
+    )
+
+
+def confirmation_blocker(order: Order) -> str:
+    """Why the order cannot be confirmed for want of payment, or "" when payment allows it.
+
+    Confirming needs the total authorized or captured, or a manual method the channel accepts
+    before the money arrives (cash on delivery, invoice terms…), unless the channel allows
+    unpaid confirmation altogether.
+    """
+    channel = order.channel
+    if channel.allow_unpaid_confirmation or order.total <= 0:
+        return ""
+    summary = payment_summary(order)
+    if summary.captured - summary.refunded + summary.authorized >= order.total:
+        return ""
+    if set(summary.deferred_methods) & set(channel.deferred_payment_methods or ()):
+        return ""
+    missing = order.total - summary.captured + summary.refunded - summary.authorized
+    return (
+        f"Order {order.number} cannot be confirmed until it is paid: {missing} {order.currency} "
+        f"is neither authorized nor captured, and {channel.name} does not accept payment later."
+    )
+
+
+# --- one order's payments -----------------------------------------------------------------
+
+
+def payments_for_order(order: Order) -> list[Payment]:
+    """The order's payments, newest first, with transactions and refunds (three queries)."""
+    return list(
+        order.payments.select_related("created_by").prefetch_related(
+            Prefetch(
+                "transactions",
+                queryset=PaymentTransaction.objects.select_related("actor").order_by(
+                    "-created_at", "-pk"
+                ),
+            ),
+            Prefetch(
+                "refunds",
+                queryset=Refund.objects.select_related("requested_by").order_by(
+                    "-created_at", "-pk"
+                ),
+            ),
+        )
+    )
+
+
+PAYMENT_ACTIONS = {
+    "capture": "payments.capture_payment",
+    "void": "payments.void_payment",
+    "refund": "payments.refund_payment",
+    "record": "payments.record_payment",
+    "send_link": "payments.send_payment_link",
+}
+CLOSED_ORDER_STATUSES = frozenset({OrderStatus.CANCELLED, OrderStatus.COMPLETED})
+
+
+def payment_actions(user, payment: Payment) -> dict[str, bool]:
+    """What ``user`` may do to this payment now: its state and the user's permissions agree."""
+    can = {name: user.has_perm(perm) for name, perm in PAYMENT_ACTIONS.items()}
+    status = payment.status
+    return {
+        "capture": can["capture"] and status == PaymentStatus.AUTHORIZED,
+        "void": can["void"]
+        and (
+            status == PaymentStatus.AUTHORIZED
+            or (status == PaymentStatus.PENDING and payment.captured_amount == 0)
+        ),
+        "refund": can["refund"]
+        and status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED)
+        and payment.refundable_amount > 0,
+        # A receipt against an expected manual payment (invoice terms, COD…).
+        "record": can["record"]
+        and payment.gateway == Gateway.MANUAL
+        and status in (PaymentStatus.PENDING, PaymentStatus.CAPTURED),
+    }
+
+
+def order_payment_actions(user, order: Order) -> dict[str, bool]:
+    """The order-level payment actions: send a payment link, record a manual payment."""
+    open_order = order.status not in CLOSED_ORDER_STATUSES and order.status != OrderStatus.DRAFT
+    return {
+        "send_link": open_order and user.has_perm("payments.send_payment_link"),
+        "record": order.status != OrderStatus.DRAFT and user.has_perm("payments.record_payment"),
+    }
+
+
+# --- the Finance list ---------------------------------------------------------------------
+
+
+def finance_payments(
+    *,
+    status: str = "",
+    gateway: str = "",
+    method: str = "",
+    failed: bool = False,
+    awaiting_capture: bool = False,
+    expiring: bool = False,
+    disputed: bool = False,
+    search: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Payment]:
+    """Payments for the Finance page, newest first, with the order, channel and customer.
+
+    Each flag narrows the list (they combine with AND); a FilterSet can call the same
+    ``Payment.objects`` methods (``awaiting_capture``, ``expiring``, ``failed``, ``disputed``).
+    """
+    payments = Payment.objects.select_related("order", "order__channel", "order__customer")
+    if status:
+        payments = payments.filter(status=status)
+    if gateway:
+        payments = payments.filter(gateway=gateway)
+    if method:
+        payments = payments.filter(method=method)
+    if failed:
+        payments = payments.failed()
+    if awaiting_capture:
+        payments = payments.awaiting_capture()
+    if expiring:
+        payments = payments.expiring(now=now)
+    if disputed:
+        payments = payments.disputed()
+    if search := search.strip():
+        payments = payments.filter(
+            Q(order__number__iexact=search)
+            | Q(gateway_reference=search)
+            | Q(order__email__iexact=search)
+        )
+    return payments.order_by("-created_at", "-pk")
+
+
+def expiring_authorizations(
+    *, within: timedelta | None = None, now: datetime | None = None
+) -> QuerySet[Payment]:
+    """Authorized payments whose capture deadline is near, soonest first."""
+    return (
+        Payment.objects.expiring(within=within, now=now or timezone.now())
+        .select_related("order", "order__channel")
+        .order_by("authorization_expires_at", "pk")
+    )
+
+
+def finance_counts(*, now: datetime | None = None) -> dict[str, int]:
+    """The figures the Finance page shows beside its quick filters (one query each)."""
+    return {
+        "awaiting_capture": Payment.objects.awaiting_capture().count(),
+        "expiring": Payment.objects.expiring(now=now).count(),
+        "failed": Payment.objects.failed().count(),
+        "disputed": Payment.objects.disputed().count(),
+    }

@@ -1,0 +1,74 @@
+"""The public payment endpoints: Stripe's webhook, where customers land after a payment link,
+and the simulated gateway's stand-in for Stripe Checkout (demo only). The staff screens for
+payments live with the order page and the Finance list."""
+
+import logging
+
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import services
+from .exceptions import GatewayError, PaymentError, WebhookSignatureError
+from .gateways import StripeGateway
+from .models import Gateway, Payment, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt  # Stripe signs its requests; it cannot send our CSRF token
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Verify the signature, store the event once by its id, answer at once; a task does the
+    work. A bad signature or a stale timestamp (over 300 s) gets 400 and nothing is stored."""
+    try:
+        event = StripeGateway().parse_webhook(
+            request.body, request.headers.get("Stripe-Signature", "")
+        )
+    except WebhookSignatureError as error:
+        logger.warning("Stripe webhook refused: %s", error)
+        return HttpResponseBadRequest(str(error), content_type="text/plain")
+    stored, created = services.store_stripe_event(event=event)
+    return JsonResponse({"received": True, "duplicate": not created, "id": stored.event_id})
+
+
+@require_GET
+def checkout_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "payments/checkout_result.html", {"paid": True})
+
+
+@require_GET
+def checkout_cancelled(request: HttpRequest) -> HttpResponse:
+    return render(request, "payments/checkout_result.html", {"paid": False})
+
+
+@require_http_methods(["GET", "POST"])
+def simulated_checkout(request: HttpRequest, session: str) -> HttpResponse:
+    """The customer's page behind a simulated payment link: Stripe's test cards only."""
+    payment = (
+        Payment.objects.select_related("order")
+        .filter(gateway=Gateway.SIMULATED, checkout_session_id=session)
+        .first()
+    )
+    if payment is None:
+        raise Http404("No such payment link")
+    error = ""
+    if request.method == "POST" and payment.status == PaymentStatus.PENDING:
+        try:
+            payment = services.complete_simulated_checkout(
+                payment=payment, card_number=request.POST.get("card_number", "")
+            )
+        except (GatewayError, PaymentError) as failure:
+            error = failure.message
+    return render(
+        request,
+        "payments/simulated_checkout.html",
+        {"payment": payment, "order": payment.order, "error": error},
+    )
