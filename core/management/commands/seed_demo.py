@@ -43,6 +43,8 @@ from orders.models import (
     TaxRate,
 )
 from orders.services import LineRequest
+from payments import services as payment_services
+from payments.models import Method
 
 S = OrderStatus
 
@@ -134,6 +136,13 @@ CHANNELS = (
     ("marketplace", "Marketplace", SalesChannel.Kind.MARKETPLACE, 16),
     ("wholesale", "Wholesale", SalesChannel.Kind.WHOLESALE, 10),
 )
+
+# How each channel's customers pay; the others pay by card online.
+MANUAL_PAYMENT = {
+    "pos": Method.CASH_ON_DELIVERY,
+    "phone": Method.BANK_TRANSFER,
+    "wholesale": Method.BANK_TRANSFER,
+}
 
 TAX_RATES = (
     ("US", "NY", "0.08875", "New York sales tax"),
@@ -588,7 +597,10 @@ class Command(BaseCommand):
         task_log_level = task_log.level
         task_log.setLevel(logging.WARNING)
         try:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            with override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                OMS_PAYMENT_GATEWAY="simulated",  # demo payments never reach a real gateway
+            ):
                 self.seed_stock()
                 self.customers = self.seed_customers(customers)
                 created = self.seed_orders(orders)
@@ -901,9 +913,38 @@ class Command(BaseCommand):
                 short.update(sku for sku, _, _ in error.shortages)
         else:
             return None
+        if plan.payment_status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
+            self.pay(order, code)
         for step in plan.steps:
             order = self.run_step(step, order, plan)
+        if plan.payment_status == PaymentStatus.REFUNDED:
+            self.refund(order, plan.cancel_reason)
         return order
+
+    def pay(self, order: Order, code: str) -> None:
+        """Pay the way the channel does: cards online (simulated gateway), by hand elsewhere."""
+        if code in MANUAL_PAYMENT:
+            payment_services.record_manual_payment(
+                order=order,
+                amount=order.total,
+                method=MANUAL_PAYMENT[code],
+                reference=f"DEMO-{order.number}",
+                actor=self.users["finance"],
+            )
+            return
+        payment = payment_services.authorize_payment(
+            order=order, payment_method="4242 4242 4242 4242"
+        )
+        payment_services.capture_payment(payment=payment)
+
+    def refund(self, order: Order, reason: str) -> None:
+        for payment in order.payments.filter(captured_amount__gt=F("refunded_amount")):
+            payment_services.create_refund(
+                payment=payment,
+                amount=payment.captured_amount - payment.refunded_amount,
+                reason=reason,
+                actor=self.users["finance"],
+            )
 
     def run_step(self, step: str, order: Order, plan: OrderPlan) -> Order:
         users = self.users
@@ -1027,20 +1068,19 @@ class Command(BaseCommand):
     def backdate(self, timelines: dict[int, OrderPlan]) -> None:
         """Spread the new orders and their timelines over the days the plans gave them.
 
-        The services stamp everything "now"; the demo needs history. Payment status is set
-        here too (payments arrive in a later issue). The stock ledger is left as written.
+        The services stamp everything "now"; the demo needs history. The stock ledger and the
+        payments are left as written.
         """
         ids = list(timelines)
         for start in range(0, len(ids), 200):
             chunk = ids[start : start + 200]
             with transaction.atomic():
-                orders = list(Order.objects.filter(pk__in=chunk).only("pk"))
+                orders = list(Order.objects.filter(pk__in=chunk).only("pk", "created_at"))
                 for order in orders:
                     plan = timelines[order.pk]
                     order.created_at = plan.start
                     order.updated_at = max(plan.times.values())
-                    order.payment_status = plan.payment_status
-                Order.objects.bulk_update(orders, ["created_at", "updated_at", "payment_status"])
+                Order.objects.bulk_update(orders, ["created_at", "updated_at"])
                 events = list(
                     OrderEvent.objects.filter(order_id__in=chunk).only(
                         "pk", "order_id", "type", "data"
