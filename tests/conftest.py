@@ -41,6 +41,10 @@ def pytest_configure(config):
     config._oms_missing = None
     # Test users need no slow hashing: the default hasher costs about a second per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A task that fails in a test must fail the test.
+    from oms.celery import app as celery_app
+
+    celery_app.conf.task_eager_propagates = True
 
 
 def pytest_runtest_setup(item):
