@@ -335,6 +335,22 @@ def capture_for_shipment(*, order: Order, actor: Actor = None) -> list[Payment]:
 # --- card payments ------------------------------------------------------------------------
 
 
+def _new_card_payment(order: Order, amount: Decimal | None, actor: Actor) -> Payment:
+    """A pending card payment for ``amount`` (default: what is not yet covered), committed
+    before the gateway is called so the call's idempotency key has an id to come from."""
+    with transaction.atomic():
+        order = _lock_order(order.pk)
+        _check_order_open(order)
+        return Payment.objects.create(
+            order=order,
+            gateway=card_gateway_name(),
+            method=Method.CARD,
+            amount=_amount_or_uncovered(order, amount),
+            currency=order.currency,
+            created_by=_user(actor),
+        )
+
+
 def authorize_payment(
     *,
     order: Order,
@@ -348,17 +364,7 @@ def authorize_payment(
     the simulated gateway takes a test card number instead (demo and tests only). A declined
     card leaves a failed payment and a timeline entry, then raises ``PaymentDeclined``.
     """
-    with transaction.atomic():
-        order = _lock_order(order.pk)
-        _check_order_open(order)
-        payment = Payment.objects.create(
-            order=order,
-            gateway=card_gateway_name(),
-            method=Method.CARD,
-            amount=_amount_or_uncovered(order, amount),
-            currency=order.currency,
-            created_by=_user(actor),
-        )
+    payment = _new_card_payment(order, amount, actor)
     return _authorize(payment, payment_method, actor)
 
 
@@ -462,17 +468,7 @@ def send_payment_link(*, order: Order, amount: Decimal | None = None, actor: Act
     """Create a payment link (a Stripe Checkout Session, manual capture) for a phone or manual
     order and e-mail it to the customer. The customer types the card on Stripe's page; the
     ``checkout.session.completed`` webhook then marks the payment authorized."""
-    with transaction.atomic():
-        order = _lock_order(order.pk)
-        _check_order_open(order)
-        payment = Payment.objects.create(
-            order=order,
-            gateway=card_gateway_name(),
-            method=Method.CARD,
-            amount=_amount_or_uncovered(order, amount),
-            currency=order.currency,
-            created_by=_user(actor),
-        )
+    payment = _new_card_payment(order, amount, actor)
     failure = None
     with transaction.atomic():
         payment = _lock_payment(payment)
