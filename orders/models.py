@@ -44,7 +44,7 @@ class SalesChannel(TimeStampedModel):
         help_text="When card authorizations are captured.",
     )
     allow_unpaid_confirmation = models.BooleanField(
-        default=True,
+        default=False,
         help_text="Orders may be confirmed before any payment is authorized (e.g. paid to a "
         "marketplace). Turn off to require an authorized or captured payment, or one of the "
         "deferred payment methods below.",

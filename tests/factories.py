@@ -87,6 +87,8 @@ class SalesChannelFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"channel{n}")
     name = factory.LazyAttribute(lambda c: c.code.title())
     kind = SalesChannel.Kind.WEB
+    # Most tests confirm orders without paying first; payment rules have their own tests.
+    allow_unpaid_confirmation = True
 
 
 class TaxRateFactory(factory.django.DjangoModelFactory):

@@ -245,8 +245,10 @@ def test_invoice_terms_allow_confirmation_only_where_the_channel_accepts_them(
     assert (selectors.confirmation_blocker(order) == "") is confirmable
 
 
-def test_channels_allow_unpaid_confirmation_unless_told_otherwise(order):
-    assert order.channel.allow_unpaid_confirmation is True
+def test_channels_require_payment_before_confirmation_unless_told_otherwise(order):
+    from orders.models import SalesChannel
+
+    assert SalesChannel._meta.get_field("allow_unpaid_confirmation").default is False
     assert order.channel.capture_policy == "on_shipment"
     assert order_services.confirm_order(order=order).status == OrderStatus.CONFIRMED
 

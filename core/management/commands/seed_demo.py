@@ -144,6 +144,14 @@ MANUAL_PAYMENT = {
     "wholesale": Method.BANK_TRANSFER,
 }
 
+# Marketplaces collect the money themselves; phone and wholesale orders may be confirmed on
+# agreed bank-transfer or invoice terms. Everyone else pays before confirmation.
+CHANNEL_PAYMENT_RULES = {
+    "marketplace": {"allow_unpaid_confirmation": True},
+    "phone": {"deferred_payment_methods": [Method.BANK_TRANSFER]},
+    "wholesale": {"deferred_payment_methods": [Method.INVOICE_TERMS, Method.BANK_TRANSFER]},
+}
+
 TAX_RATES = (
     ("US", "NY", "0.08875", "New York sales tax"),
     ("US", "CA", "0.0725", "California sales tax"),
@@ -528,6 +536,8 @@ def plan_order(rng: random.Random, index: int, now: datetime) -> OrderPlan:
     elif state == S.CANCELLED:
         plan.cancel_reason = rng.choice(CANCEL_REASONS)
         prefix = rng.choice(((), (), ("confirm",), ("confirm", "process"), ("hold",)))
+        if plan.cancel_reason == "Payment declined":
+            prefix = ()  # a declined card never gets as far as confirmation
         if "hold" in prefix:
             plan.hold_reason = rng.choice(
                 (HoldReason.AWAITING_PAYMENT, HoldReason.FRAUD_RISK, HoldReason.INCORRECT_ADDRESS)
@@ -535,7 +545,7 @@ def plan_order(rng: random.Random, index: int, now: datetime) -> OrderPlan:
         plan.steps = (*prefix, "cancel")
         plan.backorder = plan.cancel_reason.startswith("Delivery date")
         # Paid and confirmed, then cancelled: the money went back; otherwise it never came.
-        refunded = "confirm" in prefix and plan.cancel_reason != "Payment declined"
+        refunded = "confirm" in prefix
         plan.payment_status = PaymentStatus.REFUNDED if refunded else PaymentStatus.UNPAID
     else:
         plan.steps = PATHS[state]
@@ -647,7 +657,13 @@ class Command(BaseCommand):
         for code, name, kind, _ in CHANNELS:
             channels[code], _ = SalesChannel.objects.update_or_create(
                 code=code,
-                defaults={"name": name, "kind": kind, "currency": "USD", "is_active": True},
+                defaults={
+                    "name": name,
+                    "kind": kind,
+                    "currency": "USD",
+                    "is_active": True,
+                    **CHANNEL_PAYMENT_RULES.get(code, {}),
+                },
             )
         return channels
 
