@@ -114,8 +114,12 @@ def note_added(order: Order, text: str, actor: Actor) -> OrderEvent:
     return _event(order, Type.NOTE, text, actor)
 
 
-def email_sent(order: Order, kind: str, recipient: str) -> OrderEvent:
-    return _event(order, Type.EMAIL_SENT, f"E-mail '{kind}' sent to {recipient}.", None, kind=kind)
+def email_sent(order: Order, kind: str, recipient: str, **data: Any) -> OrderEvent:
+    """Both the timeline entry and the record that stops the same e-mail going out twice."""
+    label = kind.replace("_", " ")
+    return _event(
+        order, Type.EMAIL_SENT, f"E-mail '{label}' sent to {recipient}.", None, kind=kind, **data
+    )
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -153,14 +157,7 @@ def payment_link_sent(order: Order, payment: "Payment", actor: Actor) -> OrderEv
 
 
 def payment_link_emailed(order: Order, payment: "Payment", recipient: str) -> OrderEvent:
-    return _event(
-        order,
-        Type.EMAIL_SENT,
-        f"E-mail 'payment link' sent to {recipient}.",
-        None,
-        kind="payment_link",
-        payment=payment.pk,
-    )
+    return email_sent(order, "payment_link", recipient, payment=payment.pk)
 
 
 def payment_expected(order: Order, payment: "Payment", actor: Actor) -> OrderEvent:

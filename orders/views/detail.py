@@ -26,9 +26,6 @@ from ..selectors import order_for_detail, order_timeline
 
 TEMPLATE = "orders/order_detail.html"
 PANELS = frozenset({"header", "lines", "customer", "timeline", "events"})
-EDITABLE_STATUSES = frozenset(
-    {OrderStatus.DRAFT, OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD}
-)
 ORDER_CHANGED = "orderChanged"
 
 
@@ -44,7 +41,7 @@ def available_actions(user, order: Order) -> dict[str, bool]:
         "hold": OrderStatus.ON_HOLD in targets and user.has_perm("orders.hold_order"),
         "release": workflow.can_release(order) and user.has_perm("orders.hold_order"),
         "cancel": OrderStatus.CANCELLED in targets and user.has_perm("orders.cancel_order"),
-        "edit": order.status in EDITABLE_STATUSES and user.has_perm("orders.change_order"),
+        "edit": services.lines_editable(order) and user.has_perm("orders.change_order"),
         "note": user.has_perm("orders.add_orderevent"),
     }
 
