@@ -31,9 +31,11 @@ RUN uv pip install --system -r pyproject.toml
 COPY . .
 
 # Static files are collected at build time. The secret key is a throwaway build arg used by this
-# step only; it is never set as ENV, so the running container must get DJANGO_SECRET_KEY.
+# step only; it is never set as ENV, so the running container must get DJANGO_SECRET_KEY. The
+# gateway is named for this step only too: production refuses to start without one.
 ARG DJANGO_SECRET_KEY=collectstatic-build-only-not-a-secret
-RUN DJANGO_SECRET_KEY="$DJANGO_SECRET_KEY" python manage.py collectstatic --noinput
+RUN DJANGO_SECRET_KEY="$DJANGO_SECRET_KEY" OMS_PAYMENT_GATEWAY=manual \
+    python manage.py collectstatic --noinput
 
 USER oms
 

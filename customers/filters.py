@@ -16,8 +16,8 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 
 class CustomerFilter(django_filters.FilterSet):
-    """Expects the queryset of ``selectors.customers_with_totals`` (it filters and sorts on
-    its annotations)."""
+    """The customer list's search, country and sort; what customers ordered is not the CRM's
+    to filter on (the orders app fills in those columns)."""
 
     q = django_filters.CharFilter(
         method="filter_text",
@@ -26,18 +26,13 @@ class CustomerFilter(django_filters.FilterSet):
             attrs={"placeholder": "E-mail, name, phone, company", "autocomplete": "off"}
         ),
     )
-    has_orders = django_filters.BooleanFilter(
-        method="filter_has_orders",
-        label="Has orders",
-        widget=forms.Select(choices=(("", "Any"), ("true", "Yes"), ("false", "No"))),
-    )
     country = django_filters.ChoiceFilter(
         method="filter_country",
         label="Country",
         empty_label="Any country",
     )
     sort = StableOrderingFilter(
-        fields=(("name", "name"), ("lifetime_value", "value"), ("order_count", "orders")),
+        fields=(("name", "name"), ("created_at", "since")),
         label="Sort",
     )
 
@@ -53,9 +48,6 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(customer_text_query(value.strip()))
-
-    def filter_has_orders(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return queryset.filter(order_count__gt=0) if value else queryset.filter(order_count=0)
 
     def filter_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         default_address_there = Address.objects.filter(

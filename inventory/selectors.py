@@ -1,4 +1,7 @@
-"""Read queries for the inventory pages: stock totals, stock per location, the ledger."""
+"""Read queries for the inventory pages: stock totals, stock per location, the ledger.
+
+What open orders wait for is the orders app's: it adds that panel to the product page.
+"""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -6,8 +9,6 @@ from dataclasses import dataclass
 from django.db.models import F, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-
-from orders.workflow import OPEN_STATUSES
 
 from .models import Location, Product, StockLevel, StockMovement
 
@@ -98,7 +99,6 @@ def product_for_detail(sku: str) -> Product:
 @dataclass(frozen=True)
 class StockSummary:
     levels: list[StockLevel]
-    backordered: int
     reorder_point: int
 
     @property
@@ -119,25 +119,13 @@ class StockSummary:
 
 
 def stock_summary(product: Product) -> StockSummary:
-    """The product's stock rows (with their locations) and what open orders still wait for."""
+    """The product's stock rows, with their locations."""
     levels = (
         StockLevel.objects.filter(product=product)
         .select_related("location")
         .order_by("location__priority", "location__code")
     )
-    return StockSummary(
-        levels=list(levels),
-        backordered=open_backordered_quantity(product),
-        reorder_point=product.reorder_point,
-    )
-
-
-def open_backordered_quantity(product: Product) -> int:
-    """Units of this product that open orders are still waiting for."""
-    waiting = product.order_lines.filter(order__status__in=OPEN_STATUSES).aggregate(
-        total=Sum("quantity_backordered")
-    )
-    return waiting["total"] or 0
+    return StockSummary(levels=list(levels), reorder_point=product.reorder_point)
 
 
 def stock_ledger(product: Product) -> QuerySet[StockMovement]:

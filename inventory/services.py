@@ -4,6 +4,7 @@ Each change is one conditional UPDATE, so two transactions can never push a leve
 or reserve more than is on hand, and the CHECK constraints back that up in the database.
 """
 
+import logging
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,6 +14,8 @@ from django.db.models import F
 from .exceptions import InsufficientStock, StockError
 from .models import Location, Product, StockLevel, StockMovement
 from .signals import stock_received
+
+logger = logging.getLogger(__name__)
 
 Reason = StockMovement.Reason
 ADJUSTMENT_REASONS = {Reason.ADJUSTMENT, Reason.CORRECTION, Reason.RETURN, Reason.TRANSFER}
@@ -81,6 +84,23 @@ def _move(
     )
 
 
+def _announce_receipt(product: Product, location: Location) -> None:
+    """Tell other domains (orders fills backorders) once the receipt has committed.
+
+    Robust both ways: a failing receiver is logged, never turned into an error for the
+    committed receipt (``send_robust``), and a failing callback never breaks the others.
+    """
+
+    def send() -> None:
+        for receiver, error in stock_received.send_robust(
+            sender=StockMovement, product_id=product.pk, location_id=location.pk
+        ):
+            if isinstance(error, Exception):
+                logger.error("stock_received receiver %r failed: %s", receiver, error)
+
+    transaction.on_commit(send, robust=True)
+
+
 @transaction.atomic
 def receive_stock(
     *,
@@ -101,11 +121,7 @@ def receive_stock(
         note=note,
         user=user,
     )
-    transaction.on_commit(
-        lambda: stock_received.send(
-            sender=StockMovement, product_id=product.pk, location_id=location.pk
-        )
-    )
+    _announce_receipt(product, location)
     return movement
 
 
@@ -139,11 +155,7 @@ def adjust_stock(
         user=user,
     )
     if quantity > 0:
-        transaction.on_commit(
-            lambda: stock_received.send(
-                sender=StockMovement, product_id=product.pk, location_id=location.pk
-            )
-        )
+        _announce_receipt(product, location)
     return movement
 
 

@@ -110,27 +110,22 @@ def product_detail(request: HttpRequest, sku: str) -> HttpResponse:
 
 
 def _apply_adjustment(product: Product, data: dict, user: AbstractBaseUser) -> str:
-    """Record the adjustment and return the message that confirms it."""
-    quantity = data["quantity"]
-    waiting = selectors.open_backordered_quantity(product) if quantity > 0 else 0
+    """Record the adjustment and return the message that confirms it.
+
+    Backorders that new stock fills show in the orders panel, which ``stockChanged`` refreshes.
+    """
     movement = services.adjust_stock(
         product=product,
         location=data["location"],
-        quantity=quantity,
+        quantity=data["quantity"],
         reason=data["reason"],
         note=data["note"].strip(),
         user=user,
     )
-    message = (
+    return (
         f"Recorded {movement.quantity:+d} × {product.sku} at {movement.location.code} "
         f"({movement.get_reason_display().lower()})."
     )
-    if waiting:
-        message += (
-            f" {waiting} units were backordered on open orders: the new stock is being "
-            "allocated to them, oldest order first."
-        )
-    return message
 
 
 @staff_view("inventory.view_product", "inventory.adjust_stock")

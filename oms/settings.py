@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "shipping",
     "returns",
     "reports",
+    "backoffice",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "backoffice.context_processors.navigation",
             ],
         },
     },
@@ -137,7 +139,7 @@ MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "media/"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -150,24 +152,40 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orders@oms.example")
 
 # --- Celery ---------------------------------------------------------------------------------
+# The broker is CELERY_BROKER_URL (amqp://… for RabbitMQ, the production choice: it hands an
+# unacknowledged task to another worker as soon as the connection of the worker running it drops)
+# or else REDIS_URL (small installs: a lost task waits for the visibility timeout, the sweeper is
+# the safety net). REDIS_URL stays the result backend either way. Neither set: tasks run eagerly.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
+)
 # Eager mode (the demo) runs tasks inside the request: a task that fails (a gateway outage) is
 # recorded as failed instead of turning the page that queued it into an error. Tests propagate.
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
+# A task is acknowledged when it has finished, not when it starts, so a worker that dies
+# mid-task leaves it on the broker; one message at a time, so a dead worker holds no others.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker that loses its broker connection stops its running tasks: the broker has already
+# given them back to be run elsewhere, and one run at a time is what the tasks' locks expect.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
-# Longest countdown/ETA any task uses is 1 hour (retry backoff is capped at 10 minutes); the
-# visibility timeout must exceed it or Redis redelivers the message to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+# A worker holds a task with a countdown unacknowledged until it is due; the longest is a retry
+# backoff of 10 minutes. Redis's visibility timeout must exceed it or Redis hands the task to a
+# second worker; so must RabbitMQ's consumer_timeout (30 minutes by default), or it closes the
+# channel. RabbitMQ uses classic durable queues (Celery's default): a quorum queue also survives
+# the loss of a node, but only in a cluster.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "cancel-stale-orders": {
@@ -178,6 +196,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.flag_expiring_authorizations",
         "schedule": timedelta(hours=1),
     },
+    "sweep-stuck-payment-work": {
+        "task": "payments.tasks.sweep_stuck_work",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------
@@ -187,16 +209,26 @@ OMS_STALE_ORDER_HOURS = int(os.environ.get("OMS_STALE_ORDER_HOURS", "72"))
 
 # --- Payments -------------------------------------------------------------------------------
 # Without STRIPE_SECRET_KEY card payments go to the simulated gateway (Stripe's test cards,
-# no network), so the demo works offline. STRIPE_API_BASE overrides Stripe's API address (the
-# tests point it at a local fake Stripe).
+# no network), so the demo works offline. Under OMS_ENV=production the simulated gateway (and its
+# public checkout page) refuses to start unless OMS_ALLOW_SIMULATED_GATEWAY=1 (a staging site);
+# OMS_PAYMENT_GATEWAY=manual takes no cards at all. STRIPE_API_BASE overrides Stripe's API
+# address (the tests point it at a local fake Stripe).
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 # The SDK's own immediate retries (same idempotency key); the Celery tasks retry with backoff.
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# Seconds to connect to Stripe and to wait for its answer (the SDK's default is 80 s). A call
+# that times out has an unknown outcome: it is asked again with the same idempotency key.
+STRIPE_CONNECT_TIMEOUT = float(os.environ.get("STRIPE_CONNECT_TIMEOUT", "5"))
+STRIPE_READ_TIMEOUT = float(os.environ.get("STRIPE_READ_TIMEOUT", "20"))
 OMS_PAYMENT_GATEWAY = os.environ.get("OMS_PAYMENT_GATEWAY") or (
     "stripe" if STRIPE_SECRET_KEY else "simulated"
 )
+OMS_ALLOW_SIMULATED_GATEWAY = env_bool("OMS_ALLOW_SIMULATED_GATEWAY", default=False)
+# Gateway calls, refunds and Stripe events left without an answer this long are queued again
+# by the sweeper (payments.tasks.sweep_stuck_work, every minute): a lost task is not lost work.
+OMS_SWEEP_AFTER_MINUTES = int(os.environ.get("OMS_SWEEP_AFTER_MINUTES", "5"))
 # Authorizations whose capture deadline is this close are flagged on the timeline and listed.
 OMS_AUTHORIZATION_EXPIRY_WARNING_HOURS = int(
     os.environ.get("OMS_AUTHORIZATION_EXPIRY_WARNING_HOURS", "24")

@@ -16,5 +16,8 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("customers/", include("customers.urls")),
     path("payments/", include("payments.urls")),
-    path("", include("core.urls")),
+    path("", include("backoffice.urls")),
 ]
+
+handler403 = "backoffice.views.permission_denied"
+handler404 = "backoffice.views.page_not_found"

@@ -10,10 +10,9 @@ class OrderValidationError(OrderError):
 
     code = "invalid_order"
 
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.args = (message, field)
-        self.field = field
+    def __init__(self, message: str, field: str = "", code: str | None = None) -> None:
+        super().__init__(message, code, field)
+        self.args = (message, field, code)
 
 
 class InvalidTransition(OrderError):
@@ -24,3 +23,13 @@ class InvalidTransition(OrderError):
         self.args = (number, current, target)
         self.current = current
         self.target = target
+
+
+class ConfirmationBlocked(OrderError):
+    """Another domain (payments: not paid yet) says the order cannot be confirmed now."""
+
+    code = "confirmation_blocked"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.args = (message,)

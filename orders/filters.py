@@ -1,6 +1,5 @@
 """The order list's filters, shared by the dashboard list, its CSV export and the API."""
 
-import re
 from datetime import date, datetime, time, timedelta
 
 import django_filters as df
@@ -22,18 +21,18 @@ from .models import (
     PaymentStatus,
     SalesChannel,
 )
+from .numbers import parse_order_number
 
 DEFAULT_SORT = "-placed_at"
 SORT_FIELDS = ("placed_at", "total", "number")
 LATE_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
-ORDER_NUMBER = re.compile(r"^(?:so-?)?0*(\d{1,12})$", re.IGNORECASE)
 
 
 def exact_order_match(text: str) -> Q:
     """Orders whose number ("so-000123", "SO123", "123") or channel order id is exactly text."""
-    match = ORDER_NUMBER.match(text)
     by_external_id = Q(external_id=text)
-    return Q(number=f"SO-{int(match[1]):06d}") | by_external_id if match else by_external_id
+    number = parse_order_number(text)
+    return Q(number=number) | by_external_id if number else by_external_id
 
 
 def start_of_day(day: date) -> datetime:

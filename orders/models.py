@@ -6,14 +6,13 @@ from django.db import models
 from django.db.models.functions import Round
 
 from core.models import TimeStampedModel
+from core.payment_methods import MANUAL_METHODS
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 
 
 def validate_deferred_payment_methods(value) -> None:
-    """A list of manual payment methods (``payments.models.Method`` values)."""
-    from payments.models import MANUAL_METHODS  # payments depends on orders, not the reverse
-
+    """A list of manual payment methods (``core.payment_methods.MANUAL_METHODS``)."""
     if not isinstance(value, list) or any(method not in MANUAL_METHODS for method in value):
         allowed = ", ".join(sorted(MANUAL_METHODS))
         raise ValidationError(f"Give a list of manual payment methods: {allowed}.")
@@ -106,6 +105,7 @@ class PaymentStatus(models.TextChoices):
     PAID = "paid", "Paid"
     PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
     REFUNDED = "refunded", "Refunded"
+    REFUND_DUE = "refund_due", "Refund due"
 
 
 class FulfilmentStatus(models.TextChoices):
@@ -337,6 +337,8 @@ class OrderEvent(models.Model):
         PAYMENT_EXPIRED = "payment_expired", "Authorization expired"
         AUTHORIZATION_EXPIRING = "authorization_expiring", "Authorization expiring"
         DISPUTE_OPENED = "dispute_opened", "Payment disputed"
+        REFUND_DUE = "refund_due", "Refund due"
+        OVERPAID = "overpaid", "Overpaid"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=30, choices=Type.choices)

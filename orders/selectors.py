@@ -3,14 +3,28 @@
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .models import Allocation, Order, OrderLine
+from .models import Allocation, Order, OrderLine, OrderStatus
+from .workflow import OPEN_STATUSES
 
 
 def order_for_detail(number: str) -> Order:
@@ -173,3 +187,66 @@ def parse_cursor(field: str, cursor: str) -> Cursor | None:
         return model_field.to_python(text), int(pk)
     except ValidationError:
         return None
+
+
+# --- panels on the customer and product pages ------------------------------------------------
+# customers and inventory do not import orders: their pages load these by URL (views/panels.py).
+
+# Drafts were never placed and cancelled orders were never paid for: neither is revenue.
+NOT_COUNTED_STATUSES = (OrderStatus.DRAFT, OrderStatus.CANCELLED)
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class CustomerTotals:
+    """What one customer has spent in one currency."""
+
+    currency: str
+    order_count: int
+    lifetime_value: Decimal
+    average_order_value: Decimal
+
+
+def totals_by_customer(customer_ids: Iterable[int]) -> dict[int, list[CustomerTotals]]:
+    """Order count, lifetime value and average order value per customer and currency, in one
+    grouped query over the customers' orders (by the (customer, placed_at) index)."""
+    rows = (
+        Order.objects.filter(customer_id__in=list(customer_ids))
+        .exclude(status__in=NOT_COUNTED_STATUSES)
+        .values("customer_id", "currency")
+        .annotate(
+            order_count=Count("pk"),
+            lifetime_value=Sum("total"),
+            average_order_value=Avg("total", output_field=MONEY_FIELD),
+        )
+        .order_by("customer_id", "currency")
+    )
+    totals: dict[int, list[CustomerTotals]] = {}
+    for row in rows:
+        totals.setdefault(row.pop("customer_id"), []).append(CustomerTotals(**row))
+    return totals
+
+
+def customer_orders(customer_id: int) -> QuerySet[Order]:
+    """Every order of the customer, newest first; drafts (not placed yet) on top."""
+    return Order.objects.filter(customer_id=customer_id).order_by(
+        F("placed_at").desc(nulls_first=True), "-pk"
+    )
+
+
+def backordered_lines(product_id: int) -> QuerySet[OrderLine]:
+    """The product's lines on open orders still waiting for stock, in the order new stock
+    fills them (oldest order first, as ``services.allocate_backorders``)."""
+    return (
+        OrderLine.objects.filter(
+            product_id=product_id, quantity_backordered__gt=0, order__status__in=OPEN_STATUSES
+        )
+        .select_related("order__customer")
+        .order_by("order__placed_at", "pk")
+    )
+
+
+def backordered_quantity(product_id: int) -> int:
+    """Units of the product that open orders are still waiting for."""
+    waiting = backordered_lines(product_id).aggregate(total=Sum("quantity_backordered"))
+    return waiting["total"] or 0

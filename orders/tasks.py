@@ -12,13 +12,14 @@ from . import services
 
 
 @shared_task(
+    bind=True,
     autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=8,
 )
-def send_order_email(order_id: int, kind: str) -> bool:
-    return services.send_customer_email(order_id=order_id, kind=kind)
+def send_order_email(self, order_id: int, kind: str) -> bool:
+    return services.send_customer_email(order_id=order_id, kind=kind, attempt=self.request.id or "")
 
 
 @shared_task

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import detail, entry, listing
+from .views import detail, entry, listing, panels
 
 app_name = "orders"
 urlpatterns = [
@@ -18,4 +18,13 @@ urlpatterns = [
     path("<str:number>/cancel/", detail.order_cancel, name="cancel"),
     path("<str:number>/note/", detail.order_note, name="note"),
     path("<str:number>/edit/", entry.order_edit, name="edit"),
+    # Panels of the customer and product pages, which load them by URL (see views/panels.py).
+    path("panels/customers/", panels.customer_list_totals, name="customer_list_totals"),
+    path("panels/customers/<int:pk>/totals/", panels.customer_totals, name="customer_totals"),
+    path("panels/customers/<int:pk>/orders/", panels.customer_orders, name="customer_orders"),
+    path(
+        "panels/products/<str:sku>/backorders/",
+        panels.product_backorders,
+        name="product_backorders",
+    ),
 ]

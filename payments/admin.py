@@ -24,7 +24,7 @@ class PaymentTransactionInline(ReadOnlyInline):
         "kind",
         "source",
         "amount",
-        "success",
+        "outcome",
         "error_code",
         "error_message",
         "gateway_reference",
@@ -106,11 +106,11 @@ class PaymentTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "kind",
         "source",
         "amount",
-        "success",
+        "outcome",
         "error_code",
         "idempotency_key",
     )
-    list_filter = ("kind", "source", "success")
+    list_filter = ("kind", "source", "outcome")
     list_select_related = ("payment",)
     search_fields = ("payment__order__number", "gateway_reference", "idempotency_key")
     ordering = ("-created_at", "-pk")
@@ -121,7 +121,7 @@ class PaymentTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "kind",
         "source",
         "amount",
-        "success",
+        "outcome",
         "error_code",
         "error_message",
         "gateway_reference",

@@ -355,7 +355,24 @@ def finance_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "list_url": list_url,
         "quick_filters": quick,
+        "refund_due_count": counts["refund_due"],
         "fragment": fragment,
     }
     template = f"{FINANCE_TEMPLATE}#payment-table" if fragment else FINANCE_TEMPLATE
     return render(request, template, context)
+
+
+@staff_view("payments.view_payment")
+@require_GET
+def refund_due(request: HttpRequest) -> HttpResponse:
+    """Finance's refund-due queue: orders holding money they are not owed, a page at a time."""
+    page = Paginator(selectors.refund_due_orders(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "payments/refund_due.html", {"page": page})
+
+
+@staff_view("orders.view_order", "payments.view_payment")
+@require_GET
+def cancellation_notice(request: HttpRequest, number: str) -> HttpResponse:
+    """The cancel dialog's word on the money: what was paid and what cancelling does to it."""
+    notice = selectors.cancellation_notice(_order(number))
+    return render(request, "payments/cancellation_notice.html", {"notice": notice})

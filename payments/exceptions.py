@@ -27,12 +27,6 @@ class RefundExceedsCaptured(PaymentAmountError):
     code = "refund_exceeds_captured"
 
 
-class PaymentRequired(PaymentError):
-    """An order cannot be confirmed yet: nothing authorized, captured or agreed for its channel."""
-
-    code = "payment_required"
-
-
 class GatewayError(PaymentError):
     """The payment gateway answered with an error. ``decline_code`` is Stripe's, when given."""
 

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 
 from core.models import TimeStampedModel
+from core.payment_methods import MANUAL_METHODS as MANUAL_METHODS  # re-exported
+from core.payment_methods import Method as Method
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 
@@ -24,26 +26,6 @@ class Gateway(models.TextChoices):
     SIMULATED = "simulated", "Simulated"
 
 
-class Method(models.TextChoices):
-    CARD = "card", "Card"
-    WALLET = "wallet", "Wallet"
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    CASH_ON_DELIVERY = "cash_on_delivery", "Cash on delivery"
-    CHEQUE = "cheque", "Cheque"
-    STORE_CREDIT = "store_credit", "Store credit"
-    INVOICE_TERMS = "invoice_terms", "Invoice (net 30)"
-
-
-# Methods whose money staff record by hand; cards and wallets go through a card gateway.
-MANUAL_METHODS = frozenset(
-    {
-        Method.BANK_TRANSFER,
-        Method.CASH_ON_DELIVERY,
-        Method.CHEQUE,
-        Method.STORE_CREDIT,
-        Method.INVOICE_TERMS,
-    }
-)
 INVOICE_TERMS_DAYS = 30
 # Card authorizations last 7 days unless the gateway tells us otherwise (Stripe's capture_before).
 DEFAULT_AUTHORIZATION_WINDOW = timedelta(days=7)
@@ -52,6 +34,7 @@ DEFAULT_AUTHORIZATION_WINDOW = timedelta(days=7)
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     AUTHORIZED = "authorized", "Authorized"
+    PARTIALLY_CAPTURED = "partially_captured", "Partially captured"
     CAPTURED = "captured", "Captured"
     PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
     REFUNDED = "refunded", "Refunded"
@@ -64,6 +47,8 @@ class PaymentStatus(models.TextChoices):
 CAPTURED_STATUSES = frozenset(
     {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 )
+# Statuses with an authorization still open to capture (all of it, or the rest of it).
+CAPTURABLE_STATUSES = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED})
 # Statuses that end a payment without money having moved.
 DEAD_STATUSES = frozenset({PaymentStatus.FAILED, PaymentStatus.VOIDED, PaymentStatus.EXPIRED})
 
@@ -72,14 +57,14 @@ class PaymentQuerySet(models.QuerySet):
     """The Finance list's filters, so the dashboard, the API and the tasks agree on them."""
 
     def awaiting_capture(self):
-        return self.filter(status=PaymentStatus.AUTHORIZED)
+        return self.filter(status__in=CAPTURABLE_STATUSES)
 
     def expiring(self, *, within: timedelta | None = None, now: datetime | None = None):
         """Authorizations whose capture deadline falls within ``within`` (default: the setting)."""
         if within is None:
             within = timedelta(hours=settings.OMS_AUTHORIZATION_EXPIRY_WARNING_HOURS)
         return self.filter(
-            status=PaymentStatus.AUTHORIZED,
+            status__in=CAPTURABLE_STATUSES,
             authorization_expires_at__lte=(now or timezone.now()) + within,
         )
 
@@ -128,6 +113,11 @@ class Payment(TimeStampedModel):
     dispute_reason = models.CharField(max_length=100, blank=True)
     dispute_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     dispute_reference = models.CharField(max_length=255, blank=True)
+    link_email_claimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a worker took the payment-link e-mail to send (cleared if sending failed).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -168,7 +158,7 @@ class Payment(TimeStampedModel):
             models.Index(fields=["method", "-created_at"], name="payment_method_idx"),
             models.Index(
                 fields=["authorization_expires_at"],
-                condition=models.Q(status="authorized"),
+                condition=models.Q(status__in=["authorized", "partially_captured"]),
                 name="payment_auth_expiry_idx",
             ),
             models.Index(
@@ -199,7 +189,10 @@ class Payment(TimeStampedModel):
 
     @property
     def capturable_amount(self) -> Decimal:
-        return self.authorized_amount if self.status == PaymentStatus.AUTHORIZED else Decimal("0")
+        """What the open authorization still holds (all of it until a first partial capture)."""
+        if self.status not in CAPTURABLE_STATUSES:
+            return Decimal("0")
+        return self.authorized_amount - self.captured_amount
 
     @property
     def refundable_amount(self) -> Decimal:
@@ -214,7 +207,13 @@ class Payment(TimeStampedModel):
 
 
 class PaymentTransaction(models.Model):
-    """One call to a gateway (or one receipt recorded by hand), kept as it was answered."""
+    """One call to a gateway (or one receipt recorded by hand), kept as it was answered.
+
+    A call is recorded before it is made (``pending``, with its idempotency key) and committed,
+    so a worker that dies mid-call leaves a trace the sweeper finds; the answer then sets the
+    outcome. A timeout or an outage is ``unknown``: the money may or may not have moved, and
+    the call is repeated with the same key (the gateway answers it once) or looked up.
+    """
 
     class Kind(models.TextChoices):
         AUTHORIZE = "authorize", "Authorize"
@@ -228,6 +227,12 @@ class PaymentTransaction(models.Model):
         WEBHOOK = "webhook", "Gateway notification"
         MANUAL = "manual", "Recorded by staff"
 
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown (no answer)"
+
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transactions")
     refund = models.ForeignKey(
         "Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="transactions"
@@ -235,13 +240,16 @@ class PaymentTransaction(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
     amount = models.DecimalField(**MONEY)
-    success = models.BooleanField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     gateway_reference = models.CharField(
         max_length=255, blank=True, help_text="Stripe object id, webhook event id or receipt ref."
     )
     idempotency_key = models.CharField(max_length=255, blank=True)
+    request = models.JSONField(
+        default=dict, blank=True, help_text="What was asked besides the amount, to ask it again."
+    )
     raw_response = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -251,6 +259,12 @@ class PaymentTransaction(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    attempted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last sent the call (empty: queued)."
+    )
+    swept_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweeper last queued the call again."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -258,14 +272,30 @@ class PaymentTransaction(models.Model):
             models.Index(fields=["payment", "-created_at"], name="payment_txn_payment_idx"),
             models.Index(
                 fields=["-created_at"],
-                condition=models.Q(success=False),
+                condition=models.Q(outcome="failed"),
                 name="payment_txn_failed_idx",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(outcome__in=["pending", "unknown"]),
+                name="payment_txn_open_idx",
             ),
         ]
 
     def __str__(self) -> str:
-        outcome = "ok" if self.success else f"failed: {self.error_code or self.error_message}"
+        outcome = self.get_outcome_display().lower()
+        if self.outcome == self.Outcome.FAILED:
+            outcome += f": {self.error_code or self.error_message}"
         return f"{self.get_kind_display()} {self.amount} ({outcome})"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == self.Outcome.SUCCEEDED
+
+    @property
+    def open(self) -> bool:
+        """Sent or to be sent, with no answer yet."""
+        return self.outcome in (self.Outcome.PENDING, self.Outcome.UNKNOWN)
 
 
 class Refund(models.Model):
@@ -315,6 +345,9 @@ class StripeWebhookEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    swept_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweeper last queued it again."
+    )
 
     class Meta:
         ordering = ["-received_at", "-pk"]

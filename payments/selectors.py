@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.money import ZERO
@@ -24,6 +37,12 @@ from .models import (
     Refund,
 )
 
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+# Statuses with part of an authorization still open to capture (or to release).
+OPEN_AUTHORIZATION_STATUSES = frozenset(
+    {PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED}
+)
+
 
 @dataclass(frozen=True)
 class PaymentSummary:
@@ -33,6 +52,7 @@ class PaymentSummary:
     total: Decimal
     authorized: Decimal  # open authorizations, not yet captured
     captured: Decimal
+    owed: Decimal  # what the customer owes for the order: its total, nothing once cancelled
     refunded: Decimal
     pending_refunds: Decimal
     status: str
@@ -54,14 +74,28 @@ class PaymentSummary:
         return max(self.total - self.captured - self.authorized, ZERO)
 
     @property
+    def refund_due(self) -> Decimal:
+        """Money kept beyond what is owed (a cancelled order's captures, an order edited below
+        what was paid, an overpayment) and not yet being refunded."""
+        return max(self.captured - self.refunded - self.pending_refunds - self.owed, ZERO)
+
+    @property
     def refundable(self) -> Decimal:
         return max(self.captured - self.refunded - self.pending_refunds, ZERO)
 
 
 def derive_order_payment_status(
-    *, total: Decimal, authorized: Decimal, captured: Decimal, refunded: Decimal
+    *,
+    total: Decimal,
+    authorized: Decimal,
+    captured: Decimal,
+    refunded: Decimal,
+    refund_due: Decimal = ZERO,
 ) -> str:
-    """Unpaid → authorized → partially paid → paid → partially refunded → refunded."""
+    """Unpaid → authorized → partially paid → paid → partially refunded → refunded; "refund
+    due" whenever the order holds money it is not owed, so Finance's queue finds it."""
+    if refund_due > 0:
+        return OrderPaymentStatus.REFUND_DUE
     if captured > 0 and refunded >= captured:
         return OrderPaymentStatus.REFUNDED
     if refunded > 0:
@@ -81,7 +115,12 @@ def payment_summary(order: Order, payments: Iterable[Payment] | None = None) -> 
         payments = order.payments.all()
     payments = list(payments)
     authorized = sum(
-        (p.authorized_amount for p in payments if p.status == PaymentStatus.AUTHORIZED), ZERO
+        (
+            p.authorized_amount - p.captured_amount
+            for p in payments
+            if p.status in OPEN_AUTHORIZATION_STATUSES
+        ),
+        ZERO,
     )
     captured = sum((p.captured_amount for p in payments), ZERO)
     refunded = sum((p.refunded_amount for p in payments), ZERO)
@@ -96,15 +135,22 @@ def payment_summary(order: Order, payments: Iterable[Payment] | None = None) -> 
             if p.gateway == Gateway.MANUAL and p.status == PaymentStatus.PENDING
         )
     )
+    owed = ZERO if order.status == OrderStatus.CANCELLED else order.total
+    refund_due = max(captured - refunded - pending_refunds - owed, ZERO)
     return PaymentSummary(
         currency=order.currency,
         total=order.total,
         authorized=authorized,
         captured=captured,
+        owed=owed,
         refunded=refunded,
         pending_refunds=pending_refunds,
         status=derive_order_payment_status(
-            total=order.total, authorized=authorized, captured=captured, refunded=refunded
+            total=order.total,
+            authorized=authorized,
+            captured=captured,
+            refunded=refunded,
+            refund_due=refund_due,
         ),
         deferred_methods=deferred,
     )
@@ -170,10 +216,10 @@ def payment_actions(user, payment: Payment) -> dict[str, bool]:
     can = {name: user.has_perm(perm) for name, perm in PAYMENT_ACTIONS.items()}
     status = payment.status
     return {
-        "capture": can["capture"] and status == PaymentStatus.AUTHORIZED,
+        "capture": can["capture"] and status in OPEN_AUTHORIZATION_STATUSES,
         "void": can["void"]
         and (
-            status == PaymentStatus.AUTHORIZED
+            status in OPEN_AUTHORIZATION_STATUSES
             or (status == PaymentStatus.PENDING and payment.captured_amount == 0)
         ),
         "refund": can["refund"]
@@ -257,4 +303,49 @@ def finance_counts(*, now: datetime | None = None) -> dict[str, int]:
         "expiring": Payment.objects.expiring(now=now).count(),
         "failed": Payment.objects.failed().count(),
         "disputed": Payment.objects.disputed().count(),
+        "refund_due": Order.objects.filter(payment_status=OrderPaymentStatus.REFUND_DUE).count(),
+    }
+
+
+def _sum_per_order(queryset: QuerySet, field: str) -> Subquery:
+    """A correlated ``SUM(field)`` over ``queryset`` for the outer order (0 when none)."""
+    total = queryset.order_by().values("order_id").annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(total, output_field=MONEY_FIELD), ZERO, output_field=MONEY_FIELD)
+
+
+def refund_due_orders() -> QuerySet[Order]:
+    """Finance's refund-due queue: orders holding money they are not owed (cancelled after
+    capture, edited below what was paid, overpaid), oldest change first, each with
+    ``refund_due``. The status filter uses its index; the sums run per listed order only."""
+    payments = Payment.objects.filter(order=OuterRef("pk"))
+    pending = Refund.objects.filter(payment__order=OuterRef("pk"), status=Refund.Status.PENDING)
+    pending = pending.annotate(order_id=F("payment__order_id"))
+    owed = Case(
+        When(status=OrderStatus.CANCELLED, then=Value(ZERO)),
+        default=F("total"),
+        output_field=MONEY_FIELD,
+    )
+    return (
+        Order.objects.filter(payment_status=OrderPaymentStatus.REFUND_DUE)
+        .select_related("customer", "channel")
+        .annotate(
+            refund_due=_sum_per_order(payments, "captured_amount")
+            - _sum_per_order(payments, "refunded_amount")
+            - _sum_per_order(pending, "amount")
+            - owed
+        )
+        .order_by("updated_at", "pk")
+    )
+
+
+def cancellation_notice(order: Order) -> dict[str, Decimal | str]:
+    """What cancelling does to the order's money, for the cancel dialog."""
+    summary = payment_summary(order)
+    return {
+        "currency": order.currency,
+        "captured": summary.net_paid,
+        "authorized": summary.authorized,
+        "open_links": order.payments.filter(
+            status=PaymentStatus.PENDING, captured_amount=0
+        ).count(),
     }

@@ -14,6 +14,12 @@ urlpatterns = [
     ),
     # staff screens (payments/dashboard.py): the Finance list and the order page's panel
     path("", dashboard.finance_list, name="list"),
+    path("refund-due/", dashboard.refund_due, name="refund_due"),
+    path(
+        "orders/<str:number>/cancellation/",
+        dashboard.cancellation_notice,
+        name="cancellation_notice",
+    ),
     path("orders/<str:number>/", dashboard.order_panel, name="order_panel"),
     path("orders/<str:number>/payment-link/", dashboard.send_link, name="send_link"),
     path("orders/<str:number>/record/", dashboard.record_payment, name="record"),

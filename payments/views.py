@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import services
 from .exceptions import GatewayError, PaymentError, WebhookSignatureError
-from .gateways import StripeGateway
+from .gateways import StripeGateway, simulated_gateway_in_use
 from .models import Gateway, Payment, PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,10 @@ def checkout_cancelled(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def simulated_checkout(request: HttpRequest, session: str) -> HttpResponse:
-    """The customer's page behind a simulated payment link: Stripe's test cards only."""
+    """The customer's page behind a simulated payment link: Stripe's test cards only, and
+    only while the simulated gateway takes the card payments."""
+    if not simulated_gateway_in_use():
+        raise Http404("No such payment link")
     payment = (
         Payment.objects.select_related("order")
         .filter(gateway=Gateway.SIMULATED, checkout_session_id=session)

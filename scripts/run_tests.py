@@ -1,20 +1,23 @@
-"""Run the test suite on PostgreSQL and Redis when they are reachable, else on SQLite.
+"""Run the test suite on PostgreSQL, Redis and RabbitMQ when they are reachable, else on SQLite.
 
-DATABASE_URL / REDIS_URL pick the servers (defaults: PostgreSQL on 127.0.0.1:5432 with the
-test database oms_test, Redis on 127.0.0.1:6379 database 15). Unreachable services make the
-suite fall back to SQLite and skip the tests that need them, unless OMS_REQUIRE_SERVICES=1,
-which turns that into a failure.
+DATABASE_URL / REDIS_URL / OMS_TEST_AMQP_URL pick the servers (defaults: PostgreSQL on
+127.0.0.1:5432 with the test database oms_test, Redis on 127.0.0.1:6379 database 15, RabbitMQ on
+127.0.0.1:5672 as guest). Unreachable services make the suite fall back to SQLite and skip the
+tests that need them, unless OMS_REQUIRE_SERVICES=1, which turns that into a failure.
 """
 
 import os
 import sys
 
+import kombu
 import psycopg
 import pytest
 import redis
+from kombu.exceptions import OperationalError
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/oms_test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"
 
 
 def postgres_reachable(url: str) -> str:
@@ -36,10 +39,21 @@ def redis_reachable(url: str) -> str:
     return ""
 
 
+def amqp_reachable(url: str) -> str:
+    with kombu.Connection(url, connect_timeout=3) as connection:
+        refused = (OperationalError, *connection.connection_errors, *connection.channel_errors)
+        try:
+            connection.ensure_connection(max_retries=1)
+        except refused as error:
+            return str(error) or type(error).__name__
+    return ""
+
+
 def main() -> int:
     require = os.environ.get("OMS_REQUIRE_SERVICES") == "1"
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("OMS_TEST_REDIS_URL", os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
+    amqp_url = os.environ.get("OMS_TEST_AMQP_URL", DEFAULT_AMQP_URL)
     problems = []
     if database_url.startswith("postgres"):
         if reason := postgres_reachable(database_url):
@@ -54,8 +68,14 @@ def main() -> int:
         problems.append(f"Redis at {redis_url} is not reachable: {reason}")
     else:
         os.environ["OMS_TEST_REDIS_URL"] = redis_url
-    # The suite itself runs tasks eagerly; the worker tests talk to Redis explicitly.
+    if reason := amqp_reachable(amqp_url):
+        problems.append(f"RabbitMQ at {amqp_url} is not reachable: {reason}")
+        os.environ.pop("OMS_TEST_AMQP_URL", None)
+    else:
+        os.environ["OMS_TEST_AMQP_URL"] = amqp_url
+    # The suite itself runs tasks eagerly; the worker tests talk to their broker explicitly.
     os.environ.pop("REDIS_URL", None)
+    os.environ.pop("CELERY_BROKER_URL", None)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems and require:
@@ -63,10 +83,15 @@ def main() -> int:
         return 1
     if problems:
         print(
-            "Running on SQLite; tests that need PostgreSQL or Redis are skipped.", file=sys.stderr
+            "Tests that need an unreachable service are skipped (SQLite without PostgreSQL).",
+            file=sys.stderr,
         )
     redis_used = redis_url if "OMS_TEST_REDIS_URL" in os.environ else "none"
-    print(f"Database: {os.environ.get('DATABASE_URL', 'SQLite')}; Redis: {redis_used}")
+    amqp_used = amqp_url if "OMS_TEST_AMQP_URL" in os.environ else "none"
+    print(
+        f"Database: {os.environ.get('DATABASE_URL', 'SQLite')}; Redis: {redis_used}; "
+        f"RabbitMQ: {amqp_used}"
+    )
     return pytest.main(sys.argv[1:])
 
 

@@ -1,20 +1,25 @@
 """Shared fixtures, and the rule for tests that need real services.
 
-A test marked ``postgres``, ``redis`` or ``browser`` is skipped when that service is missing,
-and fails instead under OMS_REQUIRE_SERVICES=1 (CI), so CI can never pass by skipping.
+A test marked ``postgres``, ``redis``, ``amqp`` (RabbitMQ) or ``browser`` is skipped when that
+service is missing, and fails instead under OMS_REQUIRE_SERVICES=1 (CI), so CI can never pass by
+skipping.
 """
 
 import os
 from decimal import Decimal
 
+import kombu
 import pytest
 import redis
 from django.db import connection
+from kombu.exceptions import OperationalError
 
 from tests import factories
+from tests.workers import WorkerProcesses
 
 REQUIRE_SERVICES = os.environ.get("OMS_REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("OMS_TEST_REDIS_URL", "")
+AMQP_URL = os.environ.get("OMS_TEST_AMQP_URL", "")
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
@@ -27,10 +32,23 @@ def _redis_reachable() -> bool:
         return False
 
 
+def _amqp_reachable() -> bool:
+    if not AMQP_URL:
+        return False
+    with kombu.Connection(AMQP_URL, connect_timeout=2) as amqp:
+        refused = (OperationalError, *amqp.connection_errors, *amqp.channel_errors)
+        try:
+            amqp.ensure_connection(max_retries=1)
+        except refused:
+            return False
+    return True
+
+
 def _missing_services() -> dict[str, str]:
     return {
         "postgres": "" if connection.vendor == "postgresql" else "PostgreSQL",
         "redis": "" if _redis_reachable() else "Redis",
+        "amqp": "" if _amqp_reachable() else "RabbitMQ",
         "browser": "" if os.path.exists(CHROMIUM_PATH) else f"Chromium at {CHROMIUM_PATH}",
     }
 
@@ -53,7 +71,7 @@ def pytest_runtest_setup(item):
         config._oms_missing = _missing_services()
     missing = [
         config._oms_missing[marker]
-        for marker in ("postgres", "redis", "browser")
+        for marker in ("postgres", "redis", "amqp", "browser")
         if item.get_closest_marker(marker) and config._oms_missing[marker]
     ]
     if missing:
@@ -61,6 +79,14 @@ def pytest_runtest_setup(item):
         if REQUIRE_SERVICES:
             pytest.fail(f"{message} (OMS_REQUIRE_SERVICES=1)", pytrace=False)
         pytest.skip(message)
+
+
+@pytest.fixture
+def worker_processes():
+    """Start real Celery workers on a fresh queue; any still running are stopped afterwards."""
+    workers = WorkerProcesses()
+    yield workers
+    workers.stop()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ def test_check_deploy_is_clean_under_production_settings():
         "OMS_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "oms.example.com",
+        "STRIPE_SECRET_KEY": "sk_test_x",  # production refuses the simulated gateway
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

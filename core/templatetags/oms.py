@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
+from core.references import reference_url
+
 register = template.Library()
 
 BADGE_TONES = {
@@ -35,6 +37,15 @@ def badge(value: str, label: str = "") -> str:
     """A coloured status pill: {% badge order.status order.get_status_display %}."""
     tone = BADGE_TONES.get(value, "muted")
     return format_html('<span class="badge badge-{}">{}</span>', tone, label or value)
+
+
+@register.simple_tag
+def reference_link(reference: str) -> str:
+    """A document number as a link to its page when an app claims it, else as text; blank: —."""
+    if not reference:
+        return "—"
+    url = reference_url(reference)
+    return format_html('<a href="{}">{}</a>', url, reference) if url else reference
 
 
 @register.filter

@@ -17,9 +17,8 @@ from django_htmx.http import trigger_client_event
 
 from core.exceptions import DomainError
 from core.permissions import staff_view
-from payments.dashboard import payment_panel
 
-from .. import services, workflow
+from .. import panels, services, workflow
 from ..forms import CancelForm, HoldForm, NoteForm
 from ..models import Order, OrderStatus
 from ..selectors import order_for_detail, order_timeline
@@ -65,8 +64,8 @@ def _render_order(
         "hold_form": HoldForm(),
         "cancel_form": CancelForm(),
         "note_form": NoteForm(),
-        # lazy: only the page (never a header, lines or timeline fragment) queries payments
-        "payment_panel": payment_panel(request, order),
+        "domain_panels": panels.panels_for(request.user),
+        "cancel_notices": panels.panels_for(request.user, slot="cancel"),
         **extra,
     }
     template = f"{TEMPLATE}#{panel}" if request.htmx and panel else TEMPLATE

@@ -51,7 +51,8 @@ class GatewayResult:
     amount: Decimal | None = None
     currency: str = ""
     authorized: Decimal | None = None
-    captured: Decimal | None = None
+    captured: Decimal | None = None  # in all, across every capture so far
+    capturable: Decimal | None = None  # still open to capture (None: the answer does not say)
     refunded: Decimal | None = None
     canceled: bool = False
     cancellation_reason: str = ""
@@ -82,8 +83,10 @@ class PaymentGateway(ABC):
 
     @abstractmethod
     def capture(
-        self, payment: Payment, *, amount: Decimal, idempotency_key: str
-    ) -> GatewayResult: ...
+        self, payment: Payment, *, amount: Decimal, final: bool, idempotency_key: str
+    ) -> GatewayResult:
+        """Capture ``amount``; ``final`` releases what is left of the authorization, otherwise
+        it stays open for later captures (one per shipment)."""
 
     @abstractmethod
     def refund(
@@ -116,3 +119,8 @@ class PaymentGateway(ABC):
 
     def retrieve(self, reference: str) -> GatewayResult:
         raise GatewayRejected(f"The {self.name} gateway cannot look payments up.")
+
+    def find_payment(self, payment: Payment) -> GatewayResult | None:
+        """What the gateway holds for our payment, found by our id (after a call whose answer
+        was lost); None when it has nothing, so the call never arrived."""
+        return None

@@ -28,8 +28,12 @@ class ManualGateway(PaymentGateway):
             "not_supported",
         )
 
-    def capture(self, payment: Payment, *, amount: Decimal, idempotency_key: str) -> GatewayResult:
-        return GatewayResult(status="received", captured=amount, raw={"recorded": True})
+    def capture(
+        self, payment: Payment, *, amount: Decimal, final: bool, idempotency_key: str
+    ) -> GatewayResult:
+        return GatewayResult(
+            status="received", captured=payment.captured_amount + amount, raw={"recorded": True}
+        )
 
     def refund(
         self,

@@ -107,25 +107,35 @@ class SimulatedGateway(PaymentGateway):
             amount=payment.amount,
             currency=payment.currency,
             authorized=payment.amount,
+            capturable=payment.amount,
             authorization_expires_at=expires,
             card_brand=card["brand"],
             card_last4=card["last4"],
             raw={"id": reference, "status": "requires_capture", "card": card},
         )
 
-    def capture(self, payment: Payment, *, amount: Decimal, idempotency_key: str) -> GatewayResult:
-        if amount > payment.authorized_amount:
+    def capture(
+        self, payment: Payment, *, amount: Decimal, final: bool, idempotency_key: str
+    ) -> GatewayResult:
+        """Like a Stripe PaymentIntent with multicapture: a capture that is not ``final``
+        leaves the rest of the authorization open for the next one."""
+        capturable = payment.authorized_amount - payment.captured_amount
+        if amount > capturable:
             raise GatewayRejected(
                 f"The amount to capture ({amount}) is greater than the amount capturable "
-                f"({payment.authorized_amount}).",
+                f"({capturable}).",
                 "amount_too_large",
             )
+        captured = payment.captured_amount + amount
+        left = Decimal("0") if final else capturable - amount
+        status = "requires_capture" if left > 0 else "succeeded"
         return GatewayResult(
             reference=payment.gateway_reference,
-            status="succeeded",
+            status=status,
             authorized=payment.authorized_amount,
-            captured=amount,
-            raw={"id": payment.gateway_reference, "status": "succeeded", "captured": str(amount)},
+            captured=captured,
+            capturable=left,
+            raw={"id": payment.gateway_reference, "status": status, "captured": str(captured)},
         )
 
     def refund(
@@ -155,6 +165,7 @@ class SimulatedGateway(PaymentGateway):
             reference=payment.gateway_reference,
             status="canceled",
             canceled=True,
+            capturable=Decimal("0"),
             raw={"id": payment.gateway_reference, "status": "canceled"},
         )
 

@@ -4,7 +4,12 @@ PaymentMethod id (``pm_…``) made by Stripe.js, or the customer types it on Str
 
 ``STRIPE_API_BASE`` points the SDK elsewhere (the tests' fake Stripe);
 ``STRIPE_MAX_NETWORK_RETRIES`` lets the SDK retry a dropped connection or a 5xx at once, with
-the same idempotency key.
+the same idempotency key; ``STRIPE_CONNECT_TIMEOUT``/``STRIPE_READ_TIMEOUT`` bound each try
+(the SDK's own default is 80 s). A timeout is an unknown outcome, never a decline: the services
+ask again with the same key, or look the PaymentIntent up by our id in its metadata.
+
+Authorizations ask for multicapture where the card allows it, so each shipment captures its
+share and the rest stays authorized until the last one.
 """
 
 from __future__ import annotations
@@ -34,14 +39,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WEBHOOK_TOLERANCE_SECONDS = 300  # the SDK's default: older signed timestamps are refused
+# Capture in parts (one per shipment) where the card network allows it.
+MULTICAPTURE = {"card": {"request_multicapture": "if_available"}}
 
 
 @lru_cache(maxsize=8)
-def _client(api_key: str, api_base: str, max_network_retries: int) -> stripe.StripeClient:
+def _client(
+    api_key: str, api_base: str, max_network_retries: int, timeouts: tuple[float, float]
+) -> stripe.StripeClient:
     return stripe.StripeClient(
         api_key,
         base_addresses={"api": api_base} if api_base else None,
         max_network_retries=max_network_retries,
+        http_client=stripe.RequestsClient(timeout=timeouts),  # (connect, read) seconds
     )
 
 
@@ -49,7 +59,10 @@ def client() -> stripe.StripeClient:
     if not settings.STRIPE_SECRET_KEY:
         raise GatewayRejected("Stripe is not configured: set STRIPE_SECRET_KEY.", "not_configured")
     return _client(
-        settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_MAX_NETWORK_RETRIES
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+        (float(settings.STRIPE_CONNECT_TIMEOUT), float(settings.STRIPE_READ_TIMEOUT)),
     )
 
 
@@ -73,6 +86,19 @@ def translate_error(error: stripe.StripeError) -> GatewayError:
         translated = GatewayRejected(message, code or "invalid_request")
     translated.raw = error.json_body if isinstance(error.json_body, dict) else {}
     return translated
+
+
+def _id_of(value: Any) -> str:
+    """An expandable field's id, whether Stripe sent the id or the object."""
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+def _intent_rank(intent: dict[str, Any]) -> tuple[bool, int]:
+    """Authorized or paid first, then the newest: which of several intents is the payment."""
+    holds_money = intent.get("status") in ("requires_capture", "succeeded")
+    return holds_money, intent.get("created") or 0
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -112,14 +138,20 @@ def intent_result(intent: dict[str, Any]) -> GatewayResult:
         authorization_expires_at=_timestamp(card.get("capture_before")),
         raw=intent,
     )
-    if status == "requires_capture":
-        result.authorized = from_minor(intent.get("amount_capturable"), currency)
+    received = intent.get("amount_received") or 0
+    if status == "requires_capture":  # multicapture: some may be captured, the rest is open
+        capturable = intent.get("amount_capturable") or 0
+        result.authorized = from_minor(capturable + received, currency)
+        result.capturable = from_minor(capturable, currency)
     elif status == "succeeded":
         result.authorized = amount
-        result.captured = from_minor(intent.get("amount_received"), currency)
+        result.capturable = Decimal(0)
     elif status == "canceled":
         result.canceled = True
         result.cancellation_reason = intent.get("cancellation_reason") or ""
+        result.capturable = Decimal(0)
+    if received and status in ("requires_capture", "succeeded", "canceled"):
+        result.captured = from_minor(received, currency)
     if isinstance(charge, dict):
         result.refunded = from_minor(charge.get("amount_refunded"), currency)
         if charge.get("captured"):
@@ -184,6 +216,7 @@ class StripeGateway(PaymentGateway):
             "payment_method_types": ["card"],
             "description": f"Order {payment.order.number}",
             "metadata": self._metadata(payment),
+            "payment_method_options": MULTICAPTURE,
             "expand": ["latest_charge"],
         }
         intent = self._call(
@@ -193,14 +226,19 @@ class StripeGateway(PaymentGateway):
         )
         return intent_result(intent)
 
-    def capture(self, payment: Payment, *, amount: Decimal, idempotency_key: str) -> GatewayResult:
+    def capture(
+        self, payment: Payment, *, amount: Decimal, final: bool, idempotency_key: str
+    ) -> GatewayResult:
+        params: dict[str, Any] = {
+            "amount_to_capture": to_minor(amount, payment.currency),
+            "expand": ["latest_charge"],
+        }
+        if not final:
+            params["final_capture"] = False  # keep the rest authorized (multicapture)
         intent = self._call(
             client().v1.payment_intents.capture,
             payment.gateway_reference,
-            params={
-                "amount_to_capture": to_minor(amount, payment.currency),
-                "expand": ["latest_charge"],
-            },
+            params=params,
             options={"idempotency_key": idempotency_key},
         )
         return intent_result(intent)
@@ -238,20 +276,31 @@ class StripeGateway(PaymentGateway):
         )
 
     def void(self, payment: Payment, *, idempotency_key: str) -> GatewayResult:
-        options = {"idempotency_key": idempotency_key}
-        if not payment.gateway_reference and payment.checkout_session_id:
-            # A payment link nobody has paid yet: expire the Checkout Session.
-            session = self._call(
-                client().v1.checkout.sessions.expire, payment.checkout_session_id, options=options
-            )
-            return GatewayResult(
-                object_id=session.get("id") or "",
-                status=session.get("status") or "",
-                canceled=True,
-                raw=session,
-            )
+        reference = payment.gateway_reference
+        if not reference and payment.checkout_session_id:
+            session = self._call(client().v1.checkout.sessions.retrieve, payment.checkout_session_id)
+            reference = _id_of(session.get("payment_intent"))
+            if not reference and session.get("status") == "open":
+                # A payment link nobody has paid: expire the Checkout Session.
+                session = self._call(
+                    client().v1.checkout.sessions.expire,
+                    payment.checkout_session_id,
+                    options={"idempotency_key": idempotency_key},
+                )
+            if not reference:
+                return GatewayResult(
+                    object_id=session.get("id") or "",
+                    status=session.get("status") or "",
+                    canceled=True,
+                    capturable=Decimal(0),
+                    raw=session,
+                )
+        # An authorization, or a link the customer paid meanwhile: release the PaymentIntent.
         intent = self._call(
-            client().v1.payment_intents.cancel, payment.gateway_reference, options=options
+            client().v1.payment_intents.cancel,
+            reference,
+            params={"expand": ["latest_charge"]},
+            options={"idempotency_key": idempotency_key},
         )
         return intent_result(intent)
 
@@ -262,6 +311,18 @@ class StripeGateway(PaymentGateway):
             params={"expand": ["latest_charge"]},
         )
         return intent_result(intent)
+
+    def find_payment(self, payment: Payment) -> GatewayResult | None:
+        """The PaymentIntent made for our payment, by the ``oms_payment`` id in its metadata
+        (Stripe's search lags writes by up to a minute: the sweeper asks minutes later)."""
+        found = self._call(
+            client().v1.payment_intents.search,
+            params={"query": f"metadata['oms_payment']:'{payment.pk}'", "limit": 10},
+        )
+        intents = sorted(found.get("data") or [], key=_intent_rank)
+        if not intents:
+            return None
+        return self.retrieve(intents[-1]["id"])  # with its charge: card, capture deadline
 
     def retrieve_charge(self, charge_id: str) -> dict[str, Any]:
         return self._call(client().v1.charges.retrieve, charge_id)
@@ -310,6 +371,7 @@ class StripeGateway(PaymentGateway):
                     "description": f"Order {order.number}",
                     "metadata": metadata,
                 },
+                "payment_method_options": MULTICAPTURE,
                 "metadata": metadata,
                 "client_reference_id": order.number,
                 "customer_email": order.email,

@@ -232,7 +232,7 @@ def test_list_queries_do_not_grow_with_products(
 # --- product detail -----------------------------------------------------------------------
 
 
-def test_detail_shows_facts_stock_per_location_backorders_and_the_ledger(
+def test_detail_shows_facts_stock_per_location_and_the_ledger_and_loads_the_backorders(
     login_as, channel, customer, warehouse, second_warehouse
 ):
     product = factories.ProductFactory(
@@ -247,7 +247,7 @@ def test_detail_shows_facts_stock_per_location_backorders_and_the_ledger(
         reference="SO-000777",
         note="Came back unopened",
     )
-    order = factories.place(channel=channel, customer=customer, items=[(product, 6)])
+    factories.place(channel=channel, customer=customer, items=[(product, 6)])
 
     response = login_as("Finance").get(detail_url("LAMP"))
 
@@ -257,11 +257,14 @@ def test_detail_shows_facts_stock_per_location_backorders_and_the_ledger(
         ("WH-A", 2, 2),
         ("WH-B", 1, 1),
     ]
-    assert stock.backordered == 3 == OrderLine.objects.get(order=order).quantity_backordered
     content = response.content.decode()
     assert "Desk lamp" in content
     assert "Allowed" in content
-    assert 'href="/orders/SO-000777/"' in content
+    # the ledger links an order number to the order (orders registers the link with core)
+    assert '<a href="/orders/SO-000777/">SO-000777</a>' in content
+    # what open orders wait for is the orders app's panel, loaded by URL
+    backorders_url = reverse("orders:product_backorders", args=["LAMP"])
+    assert f'hx-get="{backorders_url}"\n             hx-trigger="load"' in content
     assert "Came back unopened" in content
     assert "+1" in content
     assert "Out of stock" in content
@@ -423,7 +426,7 @@ def test_adjustment_without_htmx_redirects_back_with_a_message(login_as, widget)
     assert "Recorded +4 × WIDGET at WH-A (correction)." in page
 
 
-def test_positive_adjustment_fills_backorders_and_says_so(
+def test_positive_adjustment_fills_backorders_and_tells_the_panels(
     login_as, django_capture_on_commit_callbacks, channel, customer, warehouse
 ):
     product = factories.ProductFactory(sku="KETTLE", allow_backorder=True)
@@ -433,9 +436,23 @@ def test_positive_adjustment_fills_backorders_and_says_so(
     with django_capture_on_commit_callbacks(execute=True):
         response = adjust(client, "KETTLE", location="WH-A", quantity=10, reason="correction")
 
-    assert "4 units were backordered on open orders" in response.content.decode()
+    # the orders app's backorders panel reloads on stockChanged and shows what was filled
+    assert "Recorded +10 × KETTLE at WH-A (correction)." in response.content.decode()
+    assert client_events(response) == {"stockChanged": {}}
     line = OrderLine.objects.get(order=order)
     assert (line.quantity_allocated, line.quantity_backordered) == (4, 0)
     level = StockLevel.objects.get(product=product, location=warehouse)
     assert (level.on_hand, level.reserved) == (10, 4)
     assert Product.objects.get(sku="KETTLE").movements.get().user == client.user
+
+
+def test_ledger_references_that_are_not_order_numbers_are_plain_text(login_as, warehouse):
+    product = factories.ProductFactory(sku="BOLT")
+    services.receive_stock(product=product, location=warehouse, quantity=1, reference="SO-12")
+    services.receive_stock(product=product, location=warehouse, quantity=1)
+
+    content = login_as("Warehouse").get(detail_url("BOLT")).content.decode()
+
+    assert "SO-12" in content
+    assert 'href="/orders/SO-12/"' not in content
+    assert '<td class="nowrap">—</td>' in content

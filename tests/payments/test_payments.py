@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders import services as order_services
+from orders.exceptions import ConfirmationBlocked
 from orders.models import OrderEvent, OrderStatus
 from orders.models import PaymentStatus as OrderPaymentStatus
 from payments import selectors, services
 from payments.exceptions import (
     PaymentDeclined,
     PaymentError,
-    PaymentRequired,
     RefundExceedsCaptured,
 )
 from payments.models import Payment, PaymentStatus, Refund, StripeWebhookEvent
@@ -213,10 +213,10 @@ def test_a_manual_payment_needs_a_manual_method(order):
 def test_confirm_order_refuses_an_unpaid_order_on_a_channel_that_requires_payment():
     order = make_order(allow_unpaid_confirmation=False)
 
-    with pytest.raises(PaymentRequired) as refused:
+    with pytest.raises(ConfirmationBlocked) as refused:
         order_services.confirm_order(order=order)
 
-    assert refused.value.code == "payment_required"
+    assert refused.value.code == "confirmation_blocked"
     order.refresh_from_db()
     assert order.status == OrderStatus.PLACED
     assert not order.events.filter(type=T.CONFIRMED).exists()

@@ -13,6 +13,7 @@ from celery.exceptions import Retry
 from django.db import connections
 
 from orders import services as order_services
+from orders.exceptions import ConfirmationBlocked
 from orders.models import OrderEvent, OrderStatus, SalesChannel
 from payments import selectors, services, tasks
 from payments.exceptions import (
@@ -21,7 +22,6 @@ from payments.exceptions import (
     InvalidPaymentState,
     PaymentAmountError,
     PaymentDeclined,
-    PaymentRequired,
     RefundExceedsCaptured,
 )
 from payments.models import Payment, PaymentStatus, PaymentTransaction, Refund
@@ -414,7 +414,9 @@ def test_confirming_requires_payment_on_a_channel_that_says_so(
 ):
     order = make_order(allow_unpaid_confirmation=False)
 
-    with pytest.raises(PaymentRequired, match=r"100\.00 USD is neither authorized nor captured"):
+    with pytest.raises(
+        ConfirmationBlocked, match=r"100\.00 USD is neither authorized nor captured"
+    ):
         order_services.confirm_order(order=order)
     order.refresh_from_db()
     assert order.status == OrderStatus.PLACED
@@ -444,19 +446,3 @@ def test_a_channel_that_captures_on_confirmation_captures_when_the_order_is_conf
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CAPTURED
     assert len(stripe_on.requests_to("POST", CAPTURES)) == 1
-
-
-def test_capture_for_shipment_captures_open_authorizations_after_the_commit(
-    stripe_on, order, authorized, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        queued = services.capture_for_shipment(order=order)
-
-    assert queued == [authorized]
-    assert stripe_on.requests_to("POST", CAPTURES) == []  # nothing before the commit
-    for callback in callbacks:
-        callback()
-    authorized.refresh_from_db()
-    assert authorized.status == PaymentStatus.CAPTURED
-    # shipping the rest later finds nothing left to capture
-    assert services.capture_for_shipment(order=order) == []

@@ -1,0 +1,46 @@
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from core.permissions import may_open, role_of
+
+
+@dataclass(frozen=True)
+class Section:
+    """One entry of the sidebar; ``key`` is the URL namespace that marks it active. Whether a
+    user sees it is what the view behind ``url_name`` requires (``core.permissions.may_open``)."""
+
+    key: str
+    label: str
+    url_name: str
+
+
+SECTIONS = (
+    Section("backoffice", "Dashboard", "backoffice:home"),
+    Section("orders", "Orders", "orders:list"),
+    Section("inventory", "Inventory", "inventory:product_list"),
+    Section("customers", "Customers", "customers:list"),
+    Section("payments", "Finance", "payments:list"),
+)
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The sidebar: only sections that exist and that the user may open."""
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    match = request.resolver_match
+    current = match.namespace if match else ""
+    return {
+        "nav_sections": [
+            {
+                "key": section.key,
+                "label": section.label,
+                "url_name": section.url_name,
+                "active": section.key == current,
+            }
+            for section in SECTIONS
+            if may_open(user, section.url_name)
+        ],
+        "user_role": role_of(user),
+    }

@@ -1,0 +1,51 @@
+"""Every write to an order. Each service is atomic, locks what it changes, checks the state
+machine, records an event (which other domains react to: ``orders.signals``) and enqueues
+follow-up tasks only once the transaction commits.
+
+Split by concern: placing, transitions, line edits, backorders and housekeeping; this package
+re-exports the public functions so callers say ``orders.services.confirm_order``.
+"""
+
+from .backorders import allocate_backorders
+from .common import Actor, LineRequest, address_snapshot, fulfilment_status_for
+from .housekeeping import cancel_stale_orders, send_customer_email, stale_orders
+from .lines import lines_editable, update_order_lines
+from .placing import new_line, place_order, submit_draft
+from .transitions import (
+    add_note,
+    cancel_order,
+    complete_order,
+    confirm_order,
+    hold_order,
+    mark_delivered,
+    release_hold,
+    set_payment_status,
+    ship_order,
+    start_processing,
+)
+
+__all__ = [
+    "Actor",
+    "LineRequest",
+    "add_note",
+    "address_snapshot",
+    "allocate_backorders",
+    "cancel_order",
+    "cancel_stale_orders",
+    "complete_order",
+    "confirm_order",
+    "fulfilment_status_for",
+    "hold_order",
+    "lines_editable",
+    "mark_delivered",
+    "new_line",
+    "place_order",
+    "release_hold",
+    "send_customer_email",
+    "set_payment_status",
+    "ship_order",
+    "stale_orders",
+    "start_processing",
+    "submit_draft",
+    "update_order_lines",
+]

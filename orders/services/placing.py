@@ -1,0 +1,144 @@
+"""Placing orders: from a channel, from staff order entry, and drafts submitted later."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.money import ZERO, to_money
+from core.sequences import next_number
+from customers.models import Address, Customer
+
+from .. import events, pricing, tasks, workflow
+from ..exceptions import OrderValidationError
+from ..models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    SalesChannel,
+)
+from .common import (
+    Actor,
+    LineRequest,
+    address_snapshot,
+    lock_order,
+    reserve_lines,
+    set_status,
+    validate_lines,
+)
+
+
+def _find_channel_order(channel: SalesChannel, external_id: str) -> Order | None:
+    return Order.objects.filter(channel=channel, external_id=external_id).first()
+
+
+# --- placing ------------------------------------------------------------------------------
+
+
+def place_order(
+    *,
+    channel: SalesChannel,
+    customer: Customer,
+    lines: Sequence[LineRequest],
+    shipping_address: Address | dict[str, Any],
+    billing_address: Address | dict[str, Any] | None = None,
+    external_id: str = "",
+    currency: str | None = None,
+    shipping_total: Decimal = ZERO,
+    email: str = "",
+    notes: str = "",
+    promised_ship_date: date | None = None,
+    placed_at: datetime | None = None,
+    draft: bool = False,
+    actor: Actor = None,
+) -> Order:
+    """Validate, snapshot, price, tax and reserve an order; all of it or nothing.
+
+    Idempotent on (channel, external_id): the same channel order sent twice, even at the same
+    moment, gives back the one order. A draft is priced but reserves nothing until submitted.
+    """
+    validate_lines(lines)
+    shipping = address_snapshot(shipping_address, "shipping_address")
+    billing = address_snapshot(billing_address, "billing_address") if billing_address else shipping
+    if shipping_total < 0:
+        raise OrderValidationError("Shipping must not be negative.", field="shipping_total")
+    external_id = external_id.strip()
+    if external_id and (existing := _find_channel_order(channel, external_id)):
+        return existing
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    number=next_number("order_number", "SO"),
+                    channel=channel,
+                    external_id=external_id,
+                    customer=customer,
+                    email=email or customer.email,
+                    shipping_address=shipping,
+                    billing_address=billing,
+                    currency=(currency or channel.currency).upper(),
+                    status=OrderStatus.DRAFT if draft else OrderStatus.PLACED,
+                    shipping_total=to_money(shipping_total),
+                    total=to_money(shipping_total),
+                    notes=notes,
+                    promised_ship_date=promised_ship_date,
+                    placed_at=None if draft else placed_at or timezone.now(),
+                )
+        except IntegrityError:
+            # Another transaction committed the same channel order first: theirs is the order.
+            if external_id and (existing := _find_channel_order(channel, external_id)):
+                return existing
+            raise
+        order_lines = create_lines(order, lines)
+        if draft:
+            events.draft_created(order, actor)
+        else:
+            reserve_lines(order, order_lines, actor)
+            events.order_placed(order, actor)
+            tasks.send_order_email.delay_on_commit(order.pk, "placed")
+        order.save(update_fields=["fulfilment_status", "updated_at"])
+    return order
+
+
+def new_line(request: LineRequest, order: Order | None = None) -> OrderLine:
+    """An unsaved, unpriced line with its product snapshot (order entry previews use it too)."""
+    price = request.product.unit_price if request.unit_price is None else request.unit_price
+    return OrderLine(
+        order=order,
+        product=request.product,
+        sku=request.product.sku,
+        name=request.product.name,
+        quantity=request.quantity,
+        unit_price=to_money(price),
+        discount=to_money(request.discount),
+    )
+
+
+def create_lines(order: Order, requests: Sequence[LineRequest]) -> list[OrderLine]:
+    rate = pricing.tax_rate_for(order.shipping_address)
+    lines = []
+    for request in requests:
+        line = new_line(request, order=order)
+        pricing.price_line(line, rate)
+        lines.append(line)
+    lines = OrderLine.objects.bulk_create(lines)
+    pricing.apply_totals(order, lines)
+    order.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "updated_at"])
+    return lines
+
+
+@transaction.atomic
+def submit_draft(*, order: Order, actor: Actor = None) -> Order:
+    order = lock_order(order)
+    workflow.check_transition(order, OrderStatus.PLACED)
+    lines = list(order.lines.select_related("product"))
+    reserve_lines(order, lines, actor)
+    order.placed_at = timezone.now()
+    set_status(order, OrderStatus.PLACED, "placed_at", "fulfilment_status")
+    events.order_placed(order, actor)
+    tasks.send_order_email.delay_on_commit(order.pk, "placed")
+    return order

@@ -1,0 +1,133 @@
+"""What payments does when an order changes (``payments.receivers`` calls these, inside the
+order's transaction with its row locked): capture on confirmation or on each shipment, release
+the money of a cancelled order, and follow a changed total.
+
+Gateway calls never happen here: captures and voids are queued with ``delay_on_commit``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.money import ZERO, to_money
+from orders import services as order_services
+from orders.models import HoldReason, Order, OrderEvent, OrderStatus, SalesChannel
+from orders.workflow import allowed_targets
+
+from .. import events, selectors, tasks
+from ..models import Payment, PaymentStatus
+from .common import Actor, actor_id, refresh_order_payment_status
+
+# A payment whose authorization (or part of it) is still open to capture or release.
+CAPTURABLE = (PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED)
+
+
+def _capturable_payments(order: Order) -> list[Payment]:
+    return list(order.payments.filter(status__in=CAPTURABLE).order_by("pk"))
+
+
+def _open_amount(payment: Payment) -> Decimal:
+    return payment.authorized_amount - payment.captured_amount
+
+
+def _queue_captures(
+    order: Order, amount: Decimal, *, final: bool, request_id: str, actor: Actor
+) -> list[Payment]:
+    """Queue captures of ``amount`` across the order's open authorizations, oldest first.
+
+    ``final`` releases what is left of each authorization it touches (the order is complete);
+    ``request_id`` makes the gateway calls' idempotency keys, so a repeated event is one capture.
+    """
+    queued = []
+    for payment in _capturable_payments(order):
+        if amount <= 0:
+            break
+        take = min(_open_amount(payment), amount)
+        if take <= 0:
+            continue
+        tasks.capture_payment.delay_on_commit(
+            payment.pk, str(take), actor_id(actor), final, request_id
+        )
+        amount -= take
+        queued.append(payment)
+    return queued
+
+
+def order_confirmed(*, order: Order, actor: Actor = None) -> list[Payment]:
+    """Capture everything owed now if the channel captures on confirmation."""
+    if order.channel.capture_policy != SalesChannel.CapturePolicy.ON_CONFIRMATION:
+        return []
+    owed = selectors.payment_summary(order).balance_due
+    return _queue_captures(order, owed, final=True, request_id=f"confirm-{order.pk}", actor=actor)
+
+
+def order_shipped(*, order: Order, event: OrderEvent, actor: Actor = None) -> list[Payment]:
+    """Capture what a shipment is worth (the ``value`` on its event); the last shipment
+    captures whatever is still owed and releases the rest of the authorization."""
+    summary = selectors.payment_summary(order)
+    if bool(event.data.get("complete")):
+        amount, final = summary.balance_due, True
+    else:
+        amount = min(to_money(Decimal(event.data.get("value") or "0")), summary.balance_due)
+        final = False
+    return _queue_captures(
+        order, amount, final=final, request_id=f"shipment-{event.pk}", actor=actor
+    )
+
+
+def order_cancelled(*, order: Order, actor: Actor = None) -> list[Payment]:
+    """Release the customer's money that is only held: void open authorizations and every
+    open payment link or agreed-but-unpaid payment (in tasks, after the commit). Money already
+    captured is Finance's decision: the order shows the refund due and joins their queue."""
+    pending = order.payments.filter(status=PaymentStatus.PENDING, captured_amount=0)
+    payments = _capturable_payments(order) + list(pending.order_by("pk"))
+    for payment in payments:
+        tasks.void_payment.delay_on_commit(payment.pk, actor_id(actor))
+    refresh_order_payment_status(order)
+    _flag_refund_due(order, actor)
+    return payments
+
+
+def order_total_changed(*, order: Order, actor: Actor = None) -> None:
+    """The lines changed: store the new payment status, then say what it means for money.
+
+    More than is paid or authorized on a confirmed order puts it on hold awaiting payment of
+    the difference (staff send a link for it from the payments panel); less than was captured
+    shows the refund due.
+    """
+    refresh_order_payment_status(order)
+    summary = selectors.payment_summary(order)
+    if _flag_refund_due(order, actor):
+        return
+    if order.status != OrderStatus.CONFIRMED or order.channel.allow_unpaid_confirmation:
+        return
+    if summary.uncovered <= 0 or not selectors.confirmation_blocker(order):
+        return
+    if OrderStatus.ON_HOLD in allowed_targets(order):
+        order_services.hold_order(
+            order=order,
+            reason=HoldReason.AWAITING_PAYMENT,
+            note=f"{summary.uncovered} {order.currency} more is due after the change: "
+            "send a payment link for the difference.",
+            actor=actor,
+        )
+
+
+def release_payment_hold(*, order: Order, actor: Actor = None) -> bool:
+    """An order held awaiting payment goes back to work once it is covered."""
+    if order.status != OrderStatus.ON_HOLD or order.hold_reason != HoldReason.AWAITING_PAYMENT:
+        return False
+    if selectors.confirmation_blocker(order) or selectors.payment_summary(order).uncovered > 0:
+        return False
+    order_services.release_hold(order=order, actor=actor)
+    return True
+
+
+def _flag_refund_due(order: Order, actor: Actor) -> bool:
+    """Note on the timeline when the order holds more money than it is owed (cancelled after
+    capture, or edited below what was captured); Finance's queue lists such orders."""
+    due = selectors.payment_summary(order).refund_due
+    if due <= ZERO:
+        return False
+    events.refund_due(order, due, actor)
+    return True
