@@ -163,6 +163,8 @@ def order_row(number: str, status: str, channel_id: int, customer_id: int, place
 def copy_orders(raw, count: int, channel_ids, customer_ids, rng: random.Random) -> list[int]:
     from django.utils import timezone
 
+    from orders.numbers import format_order_number
+
     now = timezone.now()
     statuses = [status for status, weight in STATUSES for _ in range(weight)]
     with raw.cursor() as cursor:
@@ -172,7 +174,7 @@ def copy_orders(raw, count: int, channel_ids, customer_ids, rng: random.Random) 
                 placed = now - timedelta(seconds=rng.randint(0, 365 * 86400))
                 copy.write_row(
                     order_row(
-                        f"SO-{first + i:06d}",
+                        format_order_number(first + i),
                         rng.choice(statuses),
                         rng.choice(channel_ids),
                         rng.choice(customer_ids),

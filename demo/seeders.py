@@ -60,7 +60,7 @@ BATCH_SIZE = 50
 @dataclass(frozen=True)
 class DemoLogins:
     users: dict[str, AbstractBaseUser]  # username -> user
-    kept_passwords: list[str]  # existing accounts whose password was left alone
+    kept_passwords: list[str]  # existing accounts whose own password was left alone
 
 
 def seed_users(*, reset_passwords: bool) -> DemoLogins:
@@ -80,7 +80,7 @@ def seed_users(*, reset_passwords: bool) -> DemoLogins:
         user.is_superuser = role is None
         if created or reset_passwords:
             user.set_password(username)
-        else:
+        elif not user.check_password(username):
             kept.append(username)
         user.save()
         if role:

@@ -6,7 +6,7 @@ What open orders wait for is the orders app's: it adds that panel to the product
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, IntegerField, Q, QuerySet, Sum
+from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -135,3 +135,70 @@ def stock_ledger(product: Product) -> QuerySet[StockMovement]:
         .select_related("location", "user")
         .order_by("-created_at", "-pk")
     )
+
+
+# --- what can be sold: order entry and sourcing -----------------------------------------------
+
+
+def _fulfils(prefix: str = "") -> Q:
+    """Locations that fulfil orders: active and shipping. Sourcing reserves nowhere else."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}can_ship": True})
+
+
+def fulfilment_locations() -> QuerySet[Location]:
+    """The locations sourcing reserves from, in the order it takes them (lowest priority first)."""
+    return Location.objects.filter(_fulfils()).order_by("priority", "code")
+
+
+def _sellable_levels() -> QuerySet[StockLevel]:
+    return StockLevel.objects.filter(_fulfils("location__"))
+
+
+def available_to_sell(
+    product_ids: Iterable[int], location_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Units free to reserve per product: on hand − reserved over the locations that fulfil.
+
+    Exactly what sourcing may reserve (it reads the same rows, at ``fulfilment_locations()``,
+    under a lock), so a preview never promises what placing the order would refuse. A product
+    with no stock there is absent. ``location_ids`` narrows the locations further.
+    """
+    levels = _sellable_levels().filter(product_id__in=set(product_ids))
+    if location_ids is not None:
+        levels = levels.filter(location_id__in=set(location_ids))
+    rows = levels.order_by().values("product_id").annotate(units=Sum(F("on_hand") - F("reserved")))
+    return {row["product_id"]: row["units"] for row in rows}
+
+
+@dataclass(frozen=True)
+class SellableProduct:
+    product: Product
+    availability: list[tuple[str, int]]  # (location code, units free), in sourcing order
+
+
+def find_products_for_entry(text: str, limit: int = 20) -> list[SellableProduct]:
+    """Products for sale by SKU prefix, name or barcode, with what each location has free to sell.
+
+    Two queries whatever the number of hits: the products, then their stock rows.
+    """
+    levels = (
+        _sellable_levels()
+        .select_related("location")
+        .order_by("location__priority", "location__code")
+    )
+    products = (
+        Product.objects.filter(is_active=True)
+        .filter(Q(sku__istartswith=text) | Q(name__icontains=text) | Q(barcode=text))
+        .prefetch_related(Prefetch("stock_levels", queryset=levels, to_attr="sellable_levels"))
+    )
+    return [
+        SellableProduct(
+            product,
+            [
+                (level.location.code, level.available)
+                for level in product.sellable_levels
+                if level.available > 0
+            ],
+        )
+        for product in products[:limit]
+    ]

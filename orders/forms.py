@@ -1,8 +1,16 @@
-"""Forms for the order detail page's actions; the services do the domain checks."""
+"""Forms for the order pages: the detail page's actions and the new-order page's cards.
+
+They only parse: the services do the domain checks.
+"""
+
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
-from .models import HoldReason
+from customers.models import Customer
+
+from .models import HoldReason, SalesChannel
 
 
 class PanelForm(forms.Form):
@@ -42,3 +50,77 @@ class NoteForm(PanelForm):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Internal note…"}),
     )
+
+
+# --- the new-order page -----------------------------------------------------------------------
+
+MANUAL_CHANNEL_KINDS = (
+    SalesChannel.Kind.PHONE,
+    SalesChannel.Kind.STORE,
+    SalesChannel.Kind.WHOLESALE,
+)
+
+
+def entry_channels() -> QuerySet[SalesChannel]:
+    """Channels staff take orders for by hand; every active channel when none is set up."""
+    active = SalesChannel.objects.filter(is_active=True)
+    manual = active.filter(kind__in=MANUAL_CHANNEL_KINDS)
+    return manual if manual.exists() else active
+
+
+class HeaderForm(forms.Form):
+    """The order card; its non-field errors are shown at the top of the page."""
+
+    channel = forms.ModelChoiceField(
+        queryset=SalesChannel.objects.none(), empty_label="Choose a channel…"
+    )
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    shipping_total = forms.DecimalField(
+        label="Shipping",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"id": "shipping-total", "step": "0.01", "min": "0"}),
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        channels = entry_channels()
+        self.fields["channel"].queryset = channels
+        if channels.count() == 1:
+            self.fields["channel"].empty_label = None
+
+
+class NewCustomerForm(forms.Form):
+    """Typed values only: ``create_customer`` checks them."""
+
+    email = forms.CharField(label="E-mail", required=False, widget=forms.EmailInput)
+    name = forms.CharField(required=False)
+    phone = forms.CharField(required=False)
+    company = forms.CharField(required=False)
+
+
+class AddressForm(forms.Form):
+    """Typed values only: ``address_snapshot`` in the order services checks them."""
+
+    name = forms.CharField(required=False)
+    line1 = forms.CharField(label="Address line 1", required=False)
+    line2 = forms.CharField(label="Address line 2", required=False)
+    city = forms.CharField(required=False)
+    region = forms.CharField(label="Region / state", required=False)
+    postal_code = forms.CharField(label="Postal code", required=False)
+    country = forms.CharField(
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": "2", "placeholder": "US", "size": "3"}),
+    )
+    phone = forms.CharField(required=False)
+
+    def values(self) -> dict[str, str]:
+        return {name: (self[name].value() or "").strip() for name in self.fields}
+
+    def is_blank(self) -> bool:
+        return not any(self.values().values())

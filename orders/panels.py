@@ -6,13 +6,14 @@ user may see by URL with htmx, so ``orders`` never imports the app that draws it
 
 from dataclasses import dataclass
 
+from core.permissions import may_open
+
 
 @dataclass(frozen=True)
 class OrderPanel:
     key: str  # the DOM id is ``order-<key>``
     title: str
-    url_name: str  # takes the order number: reverse(url_name, args=[number])
-    permission: str
+    url_name: str  # takes the order number; who may see it is what its view requires
     order: int = 100  # where it goes on the page, lowest first
     slot: str = "page"  # "page": a panel of its own; "cancel": a notice in the cancel dialog
 
@@ -28,4 +29,4 @@ def register(panel: OrderPanel) -> None:
 def panels_for(user, slot: str = "page") -> list[OrderPanel]:
     """The registered panels of ``slot`` that ``user`` may see, in page order."""
     panels = sorted(_PANELS.values(), key=lambda panel: (panel.order, panel.key))
-    return [p for p in panels if p.slot == slot and user.has_perm(p.permission)]
+    return [p for p in panels if p.slot == slot and may_open(user, p.url_name)]

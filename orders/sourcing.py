@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from inventory import services as inventory
 from inventory.exceptions import InsufficientStock
 from inventory.models import Location
+from inventory.selectors import fulfilment_locations
 
 from .models import OrderLine
 
@@ -21,20 +22,19 @@ class ReservationPlan:
     backorders: dict[int, int] = field(default_factory=dict)  # line pk -> units
 
 
-def shipping_locations() -> list[Location]:
-    return list(Location.objects.filter(is_active=True, can_ship=True).order_by("priority", "code"))
-
-
 def plan_reservations(
     requests: list[tuple[OrderLine, int]], *, partial: bool = False
 ) -> ReservationPlan:
     """Lock the stock rows of the requested products and decide where each unit comes from.
 
+    It reserves from the rows ``inventory.selectors.available_to_sell`` counts (the products at
+    ``fulfilment_locations()``), so what order entry shows as available is what it can take.
+
     ``requests`` pairs a line with the units it still needs. Units not in stock are planned as
     backorders where the product allows it (or ``partial`` is set, to fill what can be filled);
     otherwise InsufficientStock is raised, naming every short SKU.
     """
-    locations = shipping_locations()
+    locations = list(fulfilment_locations())
     levels = inventory.lock_stock_levels(
         product_ids=[line.product_id for line, _ in requests],
         location_ids=[location.pk for location in locations],

@@ -140,14 +140,11 @@ class PaymentPanel:
 
     @cached_property
     def in_flight(self) -> bool:
-        """Work a task is still doing (a refund, a queued capture or void): the panel polls."""
+        """Work a task is still doing (a refund, a queued capture or void, any gateway call
+        without its answer yet): the panel polls."""
         if any(row.pending_refunds for row in self.rows):
             return True
-        payment_id, _, seen = self.waiting.partition(":")
-        if not (payment_id.isdigit() and seen.isdigit()):
-            return False
-        payment = next((p for p in self.payments if p.pk == int(payment_id)), None)
-        return payment is not None and len(payment.transactions.all()) <= int(seen)
+        return any(txn.open for payment in self.payments for txn in payment.transactions.all())
 
     @property
     def poll_url(self) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from orders.events import Type, email_sent, record
 from orders.models import Order, OrderEvent
 
-from .models import Payment, Refund
+from .models import Payment, PaymentStatus, Refund
 
 Actor = AbstractBaseUser | None
 
@@ -80,9 +80,11 @@ def payment_authorized(order: Order, payment: Payment, actor: Actor) -> OrderEve
 
 def payment_captured(order: Order, payment: Payment, amount: Decimal, actor: Actor):
     message = f"{_payment_label(payment)}: captured {amount} {payment.currency}."
-    released = payment.authorized_amount - payment.captured_amount
-    if released > 0:
-        message += f" The remaining {released} {payment.currency} was released."
+    rest = payment.authorized_amount - payment.captured_amount
+    if rest > 0 and payment.status == PaymentStatus.PARTIALLY_CAPTURED:
+        message += f" {rest} {payment.currency} stays authorized for what is still to ship."
+    elif rest > 0:
+        message += f" The remaining {rest} {payment.currency} was released."
     return record(
         order, Type.PAYMENT_CAPTURED, message, actor, **_payment_data(payment, amount=str(amount))
     )
@@ -129,12 +131,34 @@ def payment_failed(
 
 
 def payment_voided(order: Order, payment: Payment, actor: Actor) -> OrderEvent:
+    message = f"authorization of {payment.amount} {payment.currency} voided."
+    if payment.captured_amount > 0:  # what partial captures left of it
+        rest = payment.authorized_amount - payment.captured_amount
+        message = f"the remaining {rest} {payment.currency} of the authorization was released."
     return record(
         order,
         Type.PAYMENT_VOIDED,
-        f"{_payment_label(payment)}: authorization of {payment.amount} {payment.currency} voided.",
+        f"{_payment_label(payment)}: {message}",
         actor,
         **_payment_data(payment),
+    )
+
+
+def stale_payment_refused(
+    order: Order, payment: Payment, amount: Decimal, reason: str, *, voiding: bool
+) -> OrderEvent:
+    """The customer paid a link that may no longer be paid; the gateway holds the money."""
+    message = (
+        f"{_payment_label(payment)}: the customer authorized {amount} {payment.currency} "
+        f"although {reason}; "
+    )
+    message += "the authorization is being voided." if voiding else "release it in Stripe."
+    return record(
+        order,
+        Type.PAYMENT_FAILED,
+        message,
+        None,
+        **_payment_data(payment, operation="payment", code="payment_refused", reason=reason),
     )
 
 
@@ -142,7 +166,9 @@ def payment_expired(order: Order, payment: Payment) -> OrderEvent:
     return record(
         order,
         Type.PAYMENT_EXPIRED,
-        f"{_payment_label(payment)}: the authorization expired before it was captured.",
+        f"{_payment_label(payment)}: the "
+        f"{'rest of the ' if payment.captured_amount > 0 else ''}authorization expired before "
+        "it was captured.",
         None,
         **_payment_data(payment),
     )

@@ -1,7 +1,8 @@
-"""Celery tasks: load ids, call a service. Safe to run twice (the services check the state
-under a row lock first and use idempotency keys), retried with exponential backoff when the
-gateway cannot be reached or fails on its side, never for a declined card or a refused request
-(those are final and already on the order's timeline)."""
+"""Celery tasks: load ids, call a service. Safe to run twice (the services record each gateway
+call with its idempotency key under a row lock first), retried with exponential backoff when
+the gateway cannot be reached, fails on its side or does not answer in time, never for a
+declined card or a refused request (those are final and already on the order's timeline). A
+task lost for good is queued again by ``sweep_stuck_work``."""
 
 import smtplib
 from decimal import Decimal
@@ -27,17 +28,30 @@ def _user(actor_id: int | None):
 
 
 @shared_task(**RETRIED)
-def capture_payment(payment_id: int, amount: str | None = None, actor_id: int | None = None) -> str:
+def capture_payment(
+    payment_id: int,
+    amount: str | None = None,
+    actor_id: int | None = None,
+    final: bool = True,
+    request_id: str = "",
+) -> str:
+    """Capture ``amount`` (default: all still authorized); ``final=False`` keeps the rest
+    authorized for a later capture; ``request_id`` (``shipment-<event id>``) makes the
+    idempotency key, so the same shipment is captured once however often this runs."""
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None:
         return "missing"
     try:
         payment = services.capture_payment(
-            payment=payment, amount=Decimal(amount) if amount else None, actor=_user(actor_id)
+            payment=payment,
+            amount=Decimal(amount) if amount else None,
+            final=final,
+            request_id=request_id,
+            actor=_user(actor_id),
         )
     except GatewayUnavailable:
         raise
-    except PaymentError as error:  # final: already captured, declined, refused
+    except PaymentError as error:  # final: already captured, declined, refused, in progress
         return f"not captured: {error.code}"
     return payment.status
 
@@ -71,6 +85,36 @@ def refund_payment(refund_id: int) -> str:
 
 
 @shared_task(**RETRIED)
+def reconcile_authorization(payment_id: int) -> str:
+    """Settle an authorization whose answer was lost, from what the gateway holds."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        return "missing"
+    try:
+        payment = services.reconcile_authorization(payment=payment)
+    except GatewayUnavailable:
+        raise
+    except PaymentError as error:
+        return f"not settled: {error.code}"
+    return payment.status
+
+
+@shared_task(**RETRIED)
+def create_payment_link(payment_id: int, actor_id: int | None = None) -> str:
+    """Create a payment link whose first request got no answer (same idempotency key)."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        return "missing"
+    try:
+        payment = services.create_payment_link(payment=payment, actor=_user(actor_id))
+    except GatewayUnavailable:
+        raise
+    except PaymentError as error:
+        return f"no link: {error.code}"
+    return payment.status
+
+
+@shared_task(**RETRIED)
 def process_stripe_event(event_pk: int) -> bool:
     return services.process_stripe_event(event_pk=event_pk)
 
@@ -79,6 +123,13 @@ def process_stripe_event(event_pk: int) -> bool:
 def flag_expiring_authorizations() -> list[int]:
     """Periodic (celery beat): warn of authorizations expiring within the warning window."""
     return services.flag_expiring_authorizations()
+
+
+@shared_task
+def sweep_stuck_work() -> dict[str, int]:
+    """Periodic (celery beat, every minute): queue again lost captures, voids, refunds and
+    Stripe events (see ``payments.services.sweeper``)."""
+    return services.sweep_stuck_work()
 
 
 @shared_task(

@@ -79,11 +79,11 @@ def main() -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems and require:
-        print("OMS_REQUIRE_SERVICES=1: refusing to fall back to SQLite.", file=sys.stderr)
+        print("OMS_REQUIRE_SERVICES=1: refusing to skip the tests that need them.", file=sys.stderr)
         return 1
     if problems:
         print(
-            "Tests that need an unreachable service are skipped (SQLite without PostgreSQL).",
+            "Skipping the tests that need them; without PostgreSQL the suite runs on SQLite.",
             file=sys.stderr,
         )
     redis_used = redis_url if "OMS_TEST_REDIS_URL" in os.environ else "none"

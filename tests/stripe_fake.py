@@ -21,8 +21,15 @@ What it models (see the endpoint methods below for the details):
   ``POST /v1/payment_intents/{id}/confirm|capture|cancel``; ``POST /v1/refunds``,
   ``GET /v1/refunds/{id}``; ``POST /v1/checkout/sessions``, ``GET /v1/checkout/sessions/{id}``,
   ``POST /v1/checkout/sessions/{id}/expire``; ``GET /v1/charges/{id}``,
-  ``GET /v1/payment_methods/{id}``. ``expand[]`` works on any id-valued field
+  ``GET /v1/payment_methods/{id}``; ``GET /v1/payment_intents/search`` (``metadata['k']:'v'``
+  and ``status:'v'`` clauses). ``expand[]`` works on any id-valued field
   (``latest_charge``, ``payment_intent``, ``charge``, ``payment_method``; dotted paths too).
+* Multicapture: an intent (or Checkout Session) created with
+  ``payment_method_options[card][request_multicapture]=if_available`` gets a charge with
+  ``multicapture.status=available``; a capture with ``final_capture=false`` then adds to
+  ``amount_received`` and lowers ``amount_capturable``, the intent staying ``requires_capture``
+  (the charge's ``amount_captured`` adds up); a final capture (the default) ends it
+  ``succeeded``, and cancelling a partially captured intent releases the rest (``succeeded``).
 * Stripe's test payment methods (``pm_card_visa``, ``pm_card_chargeDeclined``…, see
   ``TEST_CARDS``); like Stripe, each use of a ``pm_card_*`` token creates a new ``pm_…`` id.
 * Like Stripe since API version 2023-08-16, a PaymentIntent without ``payment_method_types``
@@ -32,7 +39,8 @@ What it models (see the endpoint methods below for the details):
   parameters gets the stored answer (same status and body, header ``Idempotent-Replayed: true``)
   without the work being done again; reusing a key for another path or other parameters is a
   400 ``idempotency_error`` (``stripe.IdempotencyError``). Parameter-validation errors are not
-  stored, and neither are injected faults, so a retry with the same key does the work.
+  stored, and neither are injected faults (but ``network_after`` and ``slow``, whose work was
+  done), so a retry with the same key does the work.
 * Authorizations expire: ``capture_before`` is 7 days after confirmation; once the fake's clock
   (``advance_time``) passes it, the PaymentIntent is ``canceled`` (``cancellation_reason``
   ``automatic``), as Stripe does.
@@ -66,7 +74,7 @@ import stripe
 API_VERSION: str = stripe.api_version
 AUTHORIZATION_WINDOW = 7 * 24 * 3600  # an uncaptured card authorization lasts 7 days
 CHECKOUT_SESSION_LIFETIME = 24 * 3600
-FAULT_MODES = ("network", "network_after", "server_error", "rate_limit")
+FAULT_MODES = ("network", "network_after", "server_error", "rate_limit", "slow")
 _NOT_STORED = {"idempotency_error"}
 
 # --------------------------------------------------------------------------------------------
@@ -333,7 +341,7 @@ class FakeStripe:
         self._cards: dict[str, TestCard] = {}  # pm id → behaviour
         self._session_extra: dict[str, dict[str, Any]] = {}  # cs id → payment_intent_data etc.
         self._idempotency: dict[str, tuple[str, str, dict, int, bytes]] = {}
-        self._faults: list[tuple[str, str | None, str | None]] = []
+        self._faults: list[tuple[str, str | None, str | None, float]] = []
         self._clock_offset = 0
         self._lock = threading.RLock()
         self._server: _Server | None = None
@@ -383,6 +391,7 @@ class FakeStripe:
         *,
         method: str | None = None,
         path: str | None = None,
+        delay: float = 0.0,
     ) -> None:
         """Make the next ``n`` matching requests fail (``path`` is an fnmatch pattern).
 
@@ -390,12 +399,16 @@ class FakeStripe:
         (``stripe.APIConnectionError``). ``network_after``: the work is done and stored for
         idempotent replay, then the connection is closed (the answer is lost on the way back).
         ``server_error``: HTTP 500 ``api_error`` (``stripe.APIError``). ``rate_limit``: HTTP 429
-        (``stripe.RateLimitError``). Faulted answers are never stored for idempotent replay.
+        (``stripe.RateLimitError``). These faulted answers are never stored for idempotent
+        replay. ``slow``: the work is done and stored as usual, then the answer waits ``delay``
+        seconds (other requests are served meanwhile); past the client's read timeout the
+        client gives up (``stripe.APIConnectionError``) although the work was done.
         """
         if mode not in FAULT_MODES:
             raise ValueError(f"mode must be one of {FAULT_MODES}")
         with self._lock:
-            self._faults.extend([(mode, method.upper() if method else None, path)] * n)
+            fault = (mode, method.upper() if method else None, path, float(delay))
+            self._faults.extend([fault] * n)
 
     def advance_time(self, seconds: int) -> None:
         """Move the fake's clock forward (authorizations expire once past capture_before)."""
@@ -445,6 +458,7 @@ class FakeStripe:
                 automatic_payment_methods=None,
                 description=pi_data.get("description"),
                 customer=session.get("customer"),
+                payment_method_options=self._session_extra[session_id]["payment_method_options"],
             )
             self._confirm(intent, payment_method)
             session.update(
@@ -488,7 +502,7 @@ class FakeStripe:
         )
         with self._lock:
             self.requests.append(record)
-            fault = self._take_fault(record.method, record.path)
+            fault, delay = self._take_fault(record.method, record.path)
             record.fault = fault
             if fault == "network":
                 status, payload, headers = None, b"", {}
@@ -510,6 +524,8 @@ class FakeStripe:
             record.status = status
             if payload:
                 record.response = json.loads(payload)
+        if fault == "slow":
+            time.sleep(delay)  # outside the lock: other requests go on meanwhile
         if fault in ("network", "network_after"):
             record.status = None
             handler.close_connection = True
@@ -526,16 +542,19 @@ class FakeStripe:
         for name, value in headers.items():
             handler.send_header(name, value)
         handler.end_headers()
-        handler.wfile.write(payload)
+        try:
+            handler.wfile.write(payload)
+        except OSError:  # a client that timed out (fault "slow") has gone
+            handler.close_connection = True
 
-    def _take_fault(self, method: str, path: str) -> str | None:
-        for index, (mode, want_method, pattern) in enumerate(self._faults):
+    def _take_fault(self, method: str, path: str) -> tuple[str | None, float]:
+        for index, (mode, want_method, pattern, delay) in enumerate(self._faults):
             if (want_method is None or want_method == method) and (
                 pattern is None or fnmatch.fnmatchcase(path, pattern)
             ):
                 del self._faults[index]
-                return mode
-        return None
+                return mode, delay
+        return None, 0.0
 
     def _process(self, record: RecordedRequest, headers) -> tuple[int, bytes, dict[str, str]]:
         auth = headers.get("Authorization") or ""
@@ -584,6 +603,7 @@ class FakeStripe:
 
     _ROUTES = (
         ("POST", r"/v1/payment_intents", "_create_payment_intent"),
+        ("GET", r"/v1/payment_intents/search", "_search_payment_intents"),
         ("GET", r"/v1/payment_intents/(?P<id>[^/]+)", "_get_payment_intent"),
         ("POST", r"/v1/payment_intents/(?P<id>[^/]+)", "_update_payment_intent"),
         ("POST", r"/v1/payment_intents/(?P<id>[^/]+)/confirm", "_confirm_payment_intent"),
@@ -831,6 +851,9 @@ class FakeStripe:
             )
             if manual:
                 details["capture_before"] = now + AUTHORIZATION_WINDOW
+                card_options = (intent.get("payment_method_options") or {}).get("card") or {}
+                asked = card_options.get("request_multicapture") == "if_available"
+                details["multicapture"] = {"status": "available" if asked else "unavailable"}
         self.charges[charge["id"]] = charge
         return charge
 
@@ -860,6 +883,7 @@ class FakeStripe:
             "metadata": fields["metadata"],
             "next_action": None,
             "payment_method": None,
+            "payment_method_options": fields.get("payment_method_options") or {},
             "payment_method_types": fields["payment_method_types"],
             "receipt_email": fields.get("receipt_email"),
             "return_url": fields.get("return_url"),
@@ -923,6 +947,7 @@ class FakeStripe:
             "receipt_email": self._str(params, "receipt_email"),
             "return_url": return_url,
             "statement_descriptor": self._str(params, "statement_descriptor"),
+            "payment_method_options": self._payment_method_options(params),
         }
         if confirm:
             if not payment_method:
@@ -989,6 +1014,14 @@ class FakeStripe:
                 intent[name] = params[name] or None
         return intent
 
+    def _payment_method_options(self, params: dict[str, Any]) -> dict[str, Any]:
+        options = params.get("payment_method_options") or {}
+        if not isinstance(options, dict):
+            raise _bad_param("Invalid payment_method_options", param="payment_method_options")
+        card = options.get("card") or {}
+        self._choice(card, "request_multicapture", ("if_available", "never"))
+        return options
+
     def _unexpected_state(self, intent: dict[str, Any], action: str, allowed: tuple[str, ...]):
         return _invalid(
             f"This PaymentIntent could not be {action} because it has a status of "
@@ -1019,6 +1052,9 @@ class FakeStripe:
         return intent
 
     def _capture_payment_intent(self, params: dict[str, Any], id: str):
+        """Capture all or part of what is capturable. ``final_capture=false`` (multicapture,
+        when the charge allows it) keeps the rest capturable: the intent stays
+        ``requires_capture`` and each capture adds to ``amount_received``."""
         intent = self._get("payment_intents", id, "payment_intent")
         if intent["status"] != "requires_capture":
             raise self._unexpected_state(intent, "captured", ("requires_capture",))
@@ -1039,15 +1075,58 @@ class FakeStripe:
                 code="amount_too_small",
                 param="amount_to_capture",
             )
+        charge = self.charges[intent["latest_charge"]]
+        final = params.get("final_capture") in (None, "", "true")
+        if not final and self._multicapture(charge) != "available":
+            raise _invalid(
+                "final_capture=false is only allowed when multicapture is available for this "
+                "PaymentIntent (ask with payment_method_options[card][request_multicapture]).",
+                code="multicapture_unavailable",
+                param="final_capture",
+            )
+        left = 0 if final else capturable - amount
         intent.update(
-            status="succeeded",
-            amount_received=amount,
-            amount_capturable=0,
+            status="requires_capture" if left else "succeeded",
+            amount_received=intent["amount_received"] + amount,
+            amount_capturable=left,
             metadata=self._metadata(params, intent["metadata"]),
         )
-        charge = self.charges[intent["latest_charge"]]
-        charge.update(captured=True, amount_captured=amount)
+        charge.update(captured=True, amount_captured=charge["amount_captured"] + amount)
         return intent
+
+    @staticmethod
+    def _multicapture(charge: dict[str, Any]) -> str:
+        card = charge["payment_method_details"]["card"]
+        return (card.get("multicapture") or {}).get("status") or "unavailable"
+
+    def _search_payment_intents(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Stripe's search, for the clauses the OMS uses: ``metadata['key']:'value'`` and
+        ``status:'value'``, joined by AND. (Stripe's index lags writes by up to a minute; this
+        one is current.)"""
+        query = self._str(params, "query", required=True)
+        clauses = []
+        for clause in re.split(r"\s+AND\s+", query.strip()):
+            match = re.fullmatch(r"(metadata\['([^']+)'\]|status):'([^']*)'", clause.strip())
+            if match is None:
+                raise _bad_param(f"The fake cannot search for {clause!r}.", param="query")
+            clauses.append((match.group(2), match.group(3)))
+        found = [
+            intent
+            for intent in self.payment_intents.values()
+            if all(
+                (intent["metadata"].get(key) if key else intent["status"]) == value
+                for key, value in clauses
+            )
+        ]
+        found.sort(key=lambda intent: intent["created"], reverse=True)
+        limit = self._int(params, "limit") or 10
+        return {
+            "object": "search_result",
+            "data": found[:limit],
+            "has_more": len(found) > limit,
+            "next_page": None,
+            "url": "/v1/payment_intents/search",
+        }
 
     _CANCELABLE = (
         "requires_payment_method",
@@ -1070,6 +1149,10 @@ class FakeStripe:
         return intent
 
     def _cancel(self, intent: dict[str, Any], reason: str | None) -> None:
+        if intent["status"] == "requires_capture" and intent["amount_received"]:
+            # Multicapture: what was captured stays so, the rest is released.
+            intent.update(status="succeeded", amount_capturable=0)
+            return
         if intent["status"] == "requires_capture":
             # The authorization is released: Stripe marks the uncaptured charge refunded.
             charge = self.charges[intent["latest_charge"]]
@@ -1260,7 +1343,11 @@ class FakeStripe:
             "url": f"https://checkout.stripe.test/c/pay/{cs_id}",
         }
         self.checkout_sessions[cs_id] = session
-        self._session_extra[cs_id] = {"payment_intent_data": pi_data, "line_items": items}
+        self._session_extra[cs_id] = {
+            "payment_intent_data": pi_data,
+            "line_items": items,
+            "payment_method_options": self._payment_method_options(params),
+        }
         return session
 
     def _get_checkout_session(self, params: dict[str, Any], id: str):

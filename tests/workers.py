@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from celery import Celery
 from django.db import connection
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +85,15 @@ class WorkerProcesses:
         """
         for process in self.processes:
             self.kill(process)
+
+
+def broker_client(broker_url: str, result_backend: str | None = None) -> Celery:
+    """A Celery app that sends tasks to the workers.
+
+    Not made the current app: the shared tasks of every later test would follow it to the
+    broker instead of running eagerly.
+    """
+    return Celery(broker=broker_url, backend=result_backend, set_as_current=False)
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float, interval: float = 0.1) -> bool:

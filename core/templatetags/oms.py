@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
+from core import permissions
 from core.references import reference_url
 
 register = template.Library()
@@ -37,6 +38,14 @@ def badge(value: str, label: str = "") -> str:
     """A coloured status pill: {% badge order.status order.get_status_display %}."""
     tone = BADGE_TONES.get(value, "muted")
     return format_html('<span class="badge badge-{}">{}</span>', tone, label or value)
+
+
+@register.simple_tag(takes_context=True)
+def may_open(context, url_name: str) -> bool:
+    """Whether the user would get the page at ``url_name`` (its view's permissions), so a page
+    shows a panel another app serves only to those who may load it:
+    {% may_open "orders:customer_orders" as show_orders %}."""
+    return permissions.may_open(context["request"].user, url_name)
 
 
 @register.simple_tag

@@ -10,7 +10,7 @@ from .backorders import allocate_backorders
 from .common import Actor, LineRequest, address_snapshot, fulfilment_status_for
 from .housekeeping import cancel_stale_orders, send_customer_email, stale_orders
 from .lines import lines_editable, update_order_lines
-from .placing import new_line, place_order, submit_draft
+from .placing import place_order, submit_draft
 from .transitions import (
     add_note,
     cancel_order,
@@ -38,7 +38,6 @@ __all__ = [
     "hold_order",
     "lines_editable",
     "mark_delivered",
-    "new_line",
     "place_order",
     "release_hold",
     "send_customer_email",

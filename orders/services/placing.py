@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.money import ZERO, to_money
-from core.sequences import next_number
 from customers.models import Address, Customer
 
 from .. import events, pricing, tasks, workflow
@@ -20,6 +19,7 @@ from ..models import (
     OrderStatus,
     SalesChannel,
 )
+from ..numbers import next_order_number
 from .common import (
     Actor,
     LineRequest,
@@ -73,7 +73,7 @@ def place_order(
         try:
             with transaction.atomic():
                 order = Order.objects.create(
-                    number=next_number("order_number", "SO"),
+                    number=next_order_number(),
                     channel=channel,
                     external_id=external_id,
                     customer=customer,
@@ -104,30 +104,19 @@ def place_order(
     return order
 
 
-def new_line(request: LineRequest, order: Order | None = None) -> OrderLine:
-    """An unsaved, unpriced line with its product snapshot (order entry previews use it too)."""
-    price = request.product.unit_price if request.unit_price is None else request.unit_price
-    return OrderLine(
-        order=order,
-        product=request.product,
-        sku=request.product.sku,
-        name=request.product.name,
-        quantity=request.quantity,
-        unit_price=to_money(price),
-        discount=to_money(request.discount),
-    )
-
-
 def create_lines(order: Order, requests: Sequence[LineRequest]) -> list[OrderLine]:
-    rate = pricing.tax_rate_for(order.shipping_address)
-    lines = []
-    for request in requests:
-        line = new_line(request, order=order)
-        pricing.price_line(line, rate)
-        lines.append(line)
-    lines = OrderLine.objects.bulk_create(lines)
-    pricing.apply_totals(order, lines)
-    order.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "updated_at"])
+    """Save the requested lines as ``pricing.quote_order`` prices them (the entry preview's
+    figures) and total the order on them."""
+    quote = pricing.quote_order(
+        lines=requests,
+        shipping_address=order.shipping_address,
+        shipping_total=order.shipping_total,
+    )
+    for line in quote.lines:
+        line.order = order
+    lines = OrderLine.objects.bulk_create(quote.lines)
+    quote.totals.apply_to(order)
+    order.save(update_fields=[*pricing.TOTAL_FIELDS, "updated_at"])
     return lines
 
 

@@ -11,21 +11,20 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from core.exceptions import DomainError
 from core.permissions import staff_view
 from customers.models import Customer
+from customers.selectors import find_customers_for_entry
 from customers.services import create_customer
+from inventory.selectors import find_products_for_entry
 
-from ..entry_forms import (
-    LineEditForm,
-    OrderEntry,
-    apply_row_action,
-    search_customers,
-    search_products,
-)
+from ..entry_forms import LineEditForm, OrderEntry
+from ..line_parser import apply_row_action
 from ..models import Order
 from ..selectors import order_for_detail
 from ..services import lines_editable, place_order, update_order_lines
 
 FORM = "orders/order_form.html"
 EDIT = "orders/order_edit.html"
+CUSTOMER_RESULTS = 10
+PRODUCT_RESULTS = 20
 
 
 def _go_to(request: HttpRequest, url: str) -> HttpResponse:
@@ -63,7 +62,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
             try:
                 order = _place(entry, request.user)
             except DomainError as error:
-                entry.add_error(error)
+                entry.add_domain_error(error)
             else:
                 messages.success(request, f"Order {order.number} placed.")
                 return _go_to(request, reverse("orders:detail", args=[order.number]))
@@ -80,7 +79,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
 @staff_view("orders.add_order")
 def customer_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    customers = search_customers(query) if query else []
+    customers = find_customers_for_entry(query, limit=CUSTOMER_RESULTS) if query else []
     context = {"query": query, "customers": customers}
     return render(request, f"{FORM}#customer-results", context)
 
@@ -88,7 +87,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 @staff_view("orders.add_order")
 def product_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    hits = search_products(query) if query else []
+    hits = find_products_for_entry(query, limit=PRODUCT_RESULTS) if query else []
     return render(request, f"{FORM}#product-results", {"query": query, "hits": hits})
 
 
@@ -118,7 +117,7 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
                 actor=request.user,
             )
         except DomainError as error:
-            form.add_error(error)
+            form.add_domain_error(error)
         else:
             messages.success(request, f"Lines of order {order.number} updated.")
             return _go_to(request, reverse("orders:detail", args=[order.number]))

@@ -88,7 +88,7 @@ def translate_error(error: stripe.StripeError) -> GatewayError:
     return translated
 
 
-def _id_of(value: Any) -> str:
+def id_of(value: Any) -> str:
     """An expandable field's id, whether Stripe sent the id or the object."""
     if isinstance(value, dict):
         return value.get("id") or ""
@@ -278,8 +278,10 @@ class StripeGateway(PaymentGateway):
     def void(self, payment: Payment, *, idempotency_key: str) -> GatewayResult:
         reference = payment.gateway_reference
         if not reference and payment.checkout_session_id:
-            session = self._call(client().v1.checkout.sessions.retrieve, payment.checkout_session_id)
-            reference = _id_of(session.get("payment_intent"))
+            session = self._call(
+                client().v1.checkout.sessions.retrieve, payment.checkout_session_id
+            )
+            reference = id_of(session.get("payment_intent"))
             if not reference and session.get("status") == "open":
                 # A payment link nobody has paid: expire the Checkout Session.
                 session = self._call(

@@ -12,7 +12,9 @@ from .cards import (
     attach_payment_intent,
     authorize_payment,
     complete_simulated_checkout,
+    create_payment_link,
     email_payment_link,
+    reconcile_authorization,
     send_payment_link,
 )
 from .common import refresh_order_payment_status
@@ -26,6 +28,7 @@ from .order_changes import (
     release_payment_hold,
 )
 from .refunds import create_refund, process_refund
+from .sweeper import sweep_stuck_work
 from .webhooks import WEBHOOK_HANDLERS, process_stripe_event, store_stripe_event
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "authorize_payment",
     "capture_payment",
     "complete_simulated_checkout",
+    "create_payment_link",
     "create_refund",
     "email_payment_link",
     "flag_expiring_authorizations",
@@ -43,6 +47,7 @@ __all__ = [
     "order_total_changed",
     "process_refund",
     "process_stripe_event",
+    "reconcile_authorization",
     "record_manual_payment",
     "refresh_order_payment_status",
     "release_payment_hold",
@@ -51,5 +56,6 @@ __all__ = [
     "send_payment_link",
     "set_payment_terms",
     "store_stripe_event",
+    "sweep_stuck_work",
     "void_payment",
 ]

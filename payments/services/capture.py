@@ -1,4 +1,6 @@
-"""Capturing authorized money, and voiding authorizations or unpaid payments."""
+"""Capturing authorized money, all at once or one shipment at a time, and voiding
+authorizations or unpaid payments. Each gateway call runs through ``common.call_gateway``:
+nothing stays locked while the gateway answers."""
 
 from __future__ import annotations
 
@@ -6,161 +8,249 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 
 from core.money import ZERO, to_money
 
 from .. import tasks
 from ..exceptions import (
     GatewayError,
-    GatewayRejected,
+    GatewayUnavailable,
     InvalidPaymentState,
     PaymentAmountError,
+    PaymentError,
 )
 from ..gateways import GatewayResult, get_gateway
 from ..models import (
+    CAPTURABLE_STATUSES,
     CAPTURED_STATUSES,
     Gateway,
     Payment,
     PaymentStatus,
+    PaymentTransaction,
 )
 from .common import (
+    OPEN_OUTCOMES,
     Actor,
+    Answer,
+    Call,
     Kind,
     Source,
     actor_id,
     apply_result,
+    call_gateway,
+    claim_call,
     converge,
+    find_call,
     lock_payment,
-    record_failure,
-    record_transaction,
+    next_key,
+    note_failure,
+    open_call,
 )
 
 logger = logging.getLogger(__name__)
 
 
-# --- capture and void ---------------------------------------------------------------------
+# --- capture ------------------------------------------------------------------------------
 
 
-def _check_capturable(payment: Payment, amount: Decimal | None) -> Decimal:
+def _capture_key(payment: Payment, amount: Decimal, request_id: str) -> str:
+    """One capture per request (``shipment-<event id>``), or per amount for a staff capture."""
+    return f"capture-{payment.pk}-{request_id or amount}"
+
+
+def _captures_in_flight(payment: Payment, key: str) -> Decimal:
+    """Captures recorded but not answered yet, other than ``key``: their money is spoken for."""
+    calls = payment.transactions.filter(kind=Kind.CAPTURE, outcome__in=OPEN_OUTCOMES)
+    total = calls.exclude(idempotency_key=key).aggregate(total=Sum("amount"))["total"]
+    return total or ZERO
+
+
+def _check_capturable(payment: Payment, amount: Decimal, key: str) -> Decimal:
     if payment.status in CAPTURED_STATUSES:
         raise InvalidPaymentState("This payment is already captured.", code="already_captured")
-    if payment.status != PaymentStatus.AUTHORIZED:
+    if payment.status not in CAPTURABLE_STATUSES:
         raise InvalidPaymentState(
             f"Only an authorized payment can be captured; this one is "
             f"{payment.get_status_display().lower()}."
         )
-    amount = payment.authorized_amount if amount is None else to_money(amount)
-    if amount <= 0 or amount > payment.authorized_amount:
+    still_open = payment.capturable_amount - _captures_in_flight(payment, key)
+    if amount <= 0 or amount > still_open:
         raise PaymentAmountError(
-            f"Capture between 0.01 and the {payment.authorized_amount} {payment.currency} "
-            "authorized."
+            f"Capture between 0.01 and the {max(still_open, ZERO)} {payment.currency} "
+            "still authorized."
         )
     return amount
 
 
-def capture_payment(
-    *, payment: Payment, amount: Decimal | None = None, actor: Actor = None
-) -> Payment:
-    """Capture an authorization, in full or in part (the rest is released by the gateway).
+def _capture_amount(payment: Payment, amount: Decimal | None) -> Decimal:
+    return payment.capturable_amount if amount is None else to_money(amount)
 
-    Run twice, the second run finds the payment captured and raises ``InvalidPaymentState``
-    (code ``already_captured``) without calling the gateway.
+
+def capture_payment(
+    *,
+    payment: Payment,
+    amount: Decimal | None = None,
+    final: bool = True,
+    request_id: str = "",
+    actor: Actor = None,
+) -> Payment:
+    """Capture an authorization, in full or in part. ``final`` (the default) releases the
+    rest; otherwise it stays authorized for the next capture (a partial shipment).
+
+    Each capture is recorded before the gateway is asked, under the key
+    ``capture-<payment>-<request_id>`` (or ``-<amount>`` without one), so a repeated request
+    captures once: the same request run again after it succeeded changes nothing; a full
+    capture run again raises ``InvalidPaymentState`` (``already_captured``).
     """
-    failure = None
-    with transaction.atomic():
-        payment = lock_payment(payment)
-        amount = _check_capturable(payment, amount)
-        key = f"capture-{payment.pk}-{amount}"
-        gateway = get_gateway(payment.gateway)
+
+    def prepare(locked: Payment) -> Call | None:
+        value = _capture_amount(locked, amount)
+        key = _capture_key(locked, value, request_id)
+        recorded = find_call(locked, Kind.CAPTURE, key)
+        if recorded is not None and recorded.outcome == PaymentTransaction.Outcome.SUCCEEDED:
+            return None
         try:
-            result = gateway.capture(payment, amount=amount, idempotency_key=key)
-        except GatewayError as error:
-            record_failure(
-                payment, "capture", error, kind=Kind.CAPTURE, amount=amount, key=key, actor=actor
-            )
-            if isinstance(error, GatewayRejected):
-                converge(payment, actor)
-            if payment.status not in CAPTURED_STATUSES:
-                failure = error
-        else:
-            record_transaction(
-                payment, Kind.CAPTURE, amount, success=True, key=key, result=result, actor=actor
-            )
-            result.captured = max(result.captured or ZERO, amount)
-            apply_result(payment, result, actor)
-    if failure is not None:
-        raise failure
-    return payment
+            value = _check_capturable(locked, value, key)
+        except PaymentError as refusal:
+            if recorded is None or recorded.outcome not in OPEN_OUTCOMES:
+                raise
+            return Call(txn=recorded, answer=Answer(error=refusal))  # close it: nothing to do
+        txn = open_call(
+            locked,
+            Kind.CAPTURE,
+            key,
+            value,
+            request={"final": final, "request_id": request_id},
+            actor=actor,
+        )
+        return claim_call(txn)
+
+    def send(locked: Payment, call: Call) -> GatewayResult:
+        return get_gateway(locked.gateway).capture(
+            locked,
+            amount=call.txn.amount,
+            final=call.txn.request.get("final", True),
+            idempotency_key=call.txn.idempotency_key,
+        )
+
+    def conclude(locked: Payment, txn: PaymentTransaction, answer: Answer) -> PaymentError | None:
+        if answer.result is not None:
+            apply_result(locked, answer.result, actor)
+            return None
+        error = answer.error
+        if isinstance(error, GatewayError):
+            note_failure(locked, "capture", error, actor=actor)
+            converge(locked, answer, actor)
+        if locked.status in CAPTURED_STATUSES and not isinstance(error, GatewayUnavailable):
+            return None  # captured meanwhile (in the Stripe dashboard): nothing left to do
+        return error
+
+    return call_gateway(payment, prepare=prepare, send=send, conclude=conclude)
 
 
 def request_capture(
-    *, payment: Payment, amount: Decimal | None = None, actor: Actor = None
+    *,
+    payment: Payment,
+    amount: Decimal | None = None,
+    final: bool = True,
+    request_id: str = "",
+    actor: Actor = None,
 ) -> Payment:
-    """Check a capture is possible now and leave it to the ``capture_payment`` task."""
+    """Check a capture is possible now, record it, and leave it to the ``capture_payment``
+    task (the record lets the sweeper send it again if the task is lost). A request already
+    captured is not queued again."""
     with transaction.atomic():
         payment = lock_payment(payment)
-        amount = _check_capturable(payment, amount)
-        tasks.capture_payment.delay_on_commit(payment.pk, str(amount), actor_id(actor))
+        value = _capture_amount(payment, amount)
+        key = _capture_key(payment, value, request_id)
+        recorded = find_call(payment, Kind.CAPTURE, key)
+        if recorded is not None and recorded.outcome == PaymentTransaction.Outcome.SUCCEEDED:
+            return payment
+        value = _check_capturable(payment, value, key)
+        open_call(
+            payment,
+            Kind.CAPTURE,
+            key,
+            value,
+            request={"final": final, "request_id": request_id},
+            actor=actor,
+        )
+        tasks.capture_payment.delay_on_commit(
+            payment.pk, str(value), actor_id(actor), final, request_id
+        )
     return payment
+
+
+# --- void ---------------------------------------------------------------------------------
 
 
 def _check_voidable(payment: Payment) -> None:
     if payment.status in (PaymentStatus.VOIDED, PaymentStatus.EXPIRED):
         raise InvalidPaymentState("This payment is already voided.", code="already_voided")
     pending = payment.status == PaymentStatus.PENDING and payment.captured_amount == 0
-    if payment.status != PaymentStatus.AUTHORIZED and not pending:
+    if payment.status not in CAPTURABLE_STATUSES and not pending:
         raise InvalidPaymentState(
             f"Only an authorization or an unpaid payment can be voided; this one is "
             f"{payment.get_status_display().lower()} (refund captured money instead)."
         )
 
 
+def _at_gateway(payment: Payment) -> bool:
+    return payment.gateway != Gateway.MANUAL and bool(
+        payment.gateway_reference or payment.checkout_session_id
+    )
+
+
+def _record_void(payment: Payment, key: str, actor: Actor) -> PaymentTransaction:
+    source = Source.API if _at_gateway(payment) else Source.MANUAL
+    amount = payment.capturable_amount or payment.amount
+    return open_call(payment, Kind.VOID, key, amount, source=source, actor=actor)
+
+
 def void_payment(*, payment: Payment, actor: Actor = None) -> Payment:
-    """Release an authorization (or close an unpaid payment link or expected payment)."""
-    failure = None
-    with transaction.atomic():
-        payment = lock_payment(payment)
-        _check_voidable(payment)
-        key = f"void-{payment.pk}"
-        amount = payment.authorized_amount or payment.amount
-        at_gateway = payment.gateway != Gateway.MANUAL and bool(
-            payment.gateway_reference or payment.checkout_session_id
-        )
+    """Release an authorization (what is left of it after partial captures), or close an
+    unpaid payment link (its Checkout Session expires) or an expected payment."""
+
+    def prepare(locked: Payment) -> Call | None:
+        key = next_key(locked, Kind.VOID, f"void-{locked.pk}")
+        recorded = find_call(locked, Kind.VOID, key)
         try:
-            if at_gateway:
-                result = get_gateway(payment.gateway).void(payment, idempotency_key=key)
-            else:
-                result = GatewayResult(status="canceled", canceled=True, raw={"recorded": True})
-        except GatewayError as error:
-            record_failure(
-                payment, "void", error, kind=Kind.VOID, amount=amount, key=key, actor=actor
-            )
-            if isinstance(error, GatewayRejected):
-                converge(payment, actor)
-            if payment.status not in (PaymentStatus.VOIDED, PaymentStatus.EXPIRED):
-                failure = error
-        else:
-            record_transaction(
-                payment,
-                Kind.VOID,
-                amount,
-                success=True,
-                key=key,
-                result=result,
-                source=Source.API if at_gateway else Source.MANUAL,
-                actor=actor,
-            )
+            _check_voidable(locked)
+        except PaymentError as refusal:
+            if recorded is None or recorded.outcome not in OPEN_OUTCOMES:
+                raise
+            return Call(txn=recorded, answer=Answer(error=refusal))
+        call = claim_call(_record_void(locked, key, actor))
+        if call is not None and not _at_gateway(locked):  # nothing at a gateway: done here
+            call.answer = Answer(result=GatewayResult(status="canceled", raw={"recorded": True}))
+        return call
+
+    def send(locked: Payment, call: Call) -> GatewayResult:
+        return get_gateway(locked.gateway).void(locked, idempotency_key=call.txn.idempotency_key)
+
+    def conclude(locked: Payment, txn: PaymentTransaction, answer: Answer) -> PaymentError | None:
+        if answer.result is not None:
+            result = answer.result
             result.canceled, result.cancellation_reason = True, ""
-            apply_result(payment, result, actor)
-    if failure is not None:
-        raise failure
-    return payment
+            apply_result(locked, result, actor)
+            return None
+        error = answer.error
+        if isinstance(error, GatewayError):
+            note_failure(locked, "void", error, actor=actor)
+            converge(locked, answer, actor)
+        if locked.status in (PaymentStatus.VOIDED, PaymentStatus.EXPIRED):
+            return None
+        return error
+
+    return call_gateway(payment, prepare=prepare, send=send, conclude=conclude)
 
 
 def request_void(*, payment: Payment, actor: Actor = None) -> Payment:
-    """Check a void is possible now and leave it to the ``void_payment`` task."""
+    """Check a void is possible now, record it, and leave it to the ``void_payment`` task."""
     with transaction.atomic():
         payment = lock_payment(payment)
         _check_voidable(payment)
+        _record_void(payment, next_key(payment, Kind.VOID, f"void-{payment.pk}"), actor)
         tasks.void_payment.delay_on_commit(payment.pk, actor_id(actor))
     return payment

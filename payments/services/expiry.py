@@ -10,11 +10,7 @@ from django.utils import timezone
 
 from .. import events
 from ..gateways import GatewayResult
-from ..models import (
-    Gateway,
-    Payment,
-    PaymentStatus,
-)
+from ..models import CAPTURABLE_STATUSES, Gateway, Payment
 from .common import apply_result, lock_payment
 
 logger = logging.getLogger(__name__)
@@ -33,7 +29,7 @@ def flag_expiring_authorizations(*, now: datetime | None = None) -> list[int]:
     for payment in candidates.order_by("pk"):
         with transaction.atomic():
             payment = lock_payment(payment)
-            if payment.status != PaymentStatus.AUTHORIZED or payment.expiry_flagged_at:
+            if payment.status not in CAPTURABLE_STATUSES or payment.expiry_flagged_at:
                 continue
             if payment.gateway == Gateway.SIMULATED and payment.authorization_expires_at <= now:
                 apply_result(

@@ -21,22 +21,27 @@ from ..exceptions import (
     PaymentError,
     RefundExceedsCaptured,
 )
-from ..gateways import get_gateway
+from ..gateways import GatewayResult, get_gateway
 from ..models import (
     Gateway,
     Payment,
     PaymentStatus,
+    PaymentTransaction,
     Refund,
 )
 from .common import (
     STATE_FIELDS,
     Actor,
+    Answer,
+    Call,
     Kind,
     Source,
+    call_gateway,
     captured_status,
+    claim_call,
     lock_payment,
-    record_failure,
-    record_transaction,
+    note_failure,
+    open_call,
     refresh_order_payment_status,
     saved_user,
 )
@@ -54,12 +59,27 @@ def pending_refunds(payment: Payment, exclude: Refund | None = None) -> Decimal:
     return pending.aggregate(total=Sum("amount"))["total"] or ZERO
 
 
+def _record_refund_call(payment: Payment, refund: Refund, actor: Actor) -> PaymentTransaction:
+    source = Source.MANUAL if payment.gateway == Gateway.MANUAL else Source.API
+    return open_call(
+        payment,
+        Kind.REFUND,
+        f"refund-{refund.pk}",
+        refund.amount,
+        refund=refund,
+        source=source,
+        actor=actor,
+    )
+
+
 def create_refund(*, payment: Payment, amount: Decimal, reason: str, actor: Actor = None) -> Refund:
     """Refund part or all of what was captured, never more (checked here under the payment's
     lock, counting refunds still in flight, and again by the gateway).
 
-    The gateway call runs in the ``refund_payment`` task once this commits; a manual payment's
-    refund was made outside (a transfer back, cash) and is recorded at once.
+    The refund and its gateway call are recorded together; the call runs in the
+    ``refund_payment`` task once this commits (the sweeper sends it again if that task is
+    lost). A manual payment's refund was made outside (a transfer back, cash) and is recorded
+    at once.
     """
     reason = reason.strip()
     if not reason:
@@ -87,76 +107,66 @@ def create_refund(*, payment: Payment, amount: Decimal, reason: str, actor: Acto
             external=payment.gateway == Gateway.MANUAL,
             requested_by=saved_user(actor),
         )
-        if payment.gateway == Gateway.MANUAL:
-            _perform_refund(payment, refund, actor)
-        else:
+        _record_refund_call(payment, refund, actor)
+        if payment.gateway != Gateway.MANUAL:
             tasks.refund_payment.delay_on_commit(refund.pk)
+    if payment.gateway == Gateway.MANUAL:
+        return process_refund(refund=refund)
     return refund
 
 
 def process_refund(*, refund: Refund) -> Refund:
     """Send a pending refund to the gateway (the ``refund_payment`` task). Run twice, the
     second run finds it done; a network failure leaves it pending for the task to retry."""
-    failure = None
-    with transaction.atomic():
-        payment = lock_payment(refund.payment)
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
-        refund.payment = payment
-        if refund.status != Refund.Status.PENDING:
-            return refund
-        failure = _perform_refund(payment, refund, saved_user(refund.requested_by))
-    if failure is not None:
-        raise failure
-    return refund
+    actor = saved_user(refund.requested_by)
 
+    def prepare(locked: Payment) -> Call | None:
+        current = Refund.objects.select_for_update().get(pk=refund.pk)
+        if current.status != Refund.Status.PENDING:
+            return None
+        call = claim_call(_record_refund_call(locked, current, actor))
+        left = (
+            locked.captured_amount
+            - locked.refunded_amount
+            - pending_refunds(locked, exclude=current)
+        )
+        if call is not None and current.amount > left:
+            message = f"Only {left} {locked.currency} is left to refund."
+            call.answer = Answer(error=GatewayRejected(message, "amount_too_large"))
+        return call
 
-def _perform_refund(payment: Payment, refund: Refund, actor: Actor) -> GatewayError | None:
-    """Call the gateway for a pending refund the caller has locked; returns the error, if any."""
-    key = f"refund-{refund.pk}"
-    available = payment.captured_amount - payment.refunded_amount - pending_refunds(payment, refund)
-    try:
-        if refund.amount > available:
-            raise RefundExceedsCaptured(
-                f"Only {available} {payment.currency} is left to refund.", "amount_too_large"
-            )
-        result = get_gateway(payment.gateway).refund(
-            payment,
-            amount=refund.amount,
+    def send(locked: Payment, call: Call) -> GatewayResult:
+        return get_gateway(locked.gateway).refund(
+            locked,
+            amount=call.txn.amount,
             reason=refund.reason,
             refund_id=refund.pk,
-            idempotency_key=key,
+            idempotency_key=call.txn.idempotency_key,
         )
-    except (GatewayError, RefundExceedsCaptured) as error:
-        if not isinstance(error, GatewayError):
-            error = GatewayRejected(error.message, error.code)
-        record_failure(
-            payment,
-            "refund",
-            error,
-            kind=Kind.REFUND,
-            amount=refund.amount,
-            key=key,
-            actor=actor,
-            refund=refund,
-        )
+
+    def conclude(locked: Payment, txn: PaymentTransaction, answer: Answer) -> PaymentError | None:
+        current = Refund.objects.select_for_update().get(pk=refund.pk)
+        if current.status != Refund.Status.PENDING:
+            return None
+        current.payment = locked
+        if answer.result is not None:
+            _refunded(locked, current, answer.result, actor)
+            return None
+        error = answer.error
+        if isinstance(error, GatewayError):
+            note_failure(locked, "refund", error, actor=actor)
         if not isinstance(error, GatewayUnavailable):
-            refund.status = Refund.Status.FAILED
-            refund.failure_message = error.message[:500]
-            refund.completed_at = timezone.now()
-            refund.save(update_fields=["status", "failure_message", "completed_at"])
+            current.status = Refund.Status.FAILED
+            current.failure_message = error.message[:500]
+            current.completed_at = timezone.now()
+            current.save(update_fields=["status", "failure_message", "completed_at"])
         return error
-    source = Source.MANUAL if payment.gateway == Gateway.MANUAL else Source.API
-    record_transaction(
-        payment,
-        Kind.REFUND,
-        refund.amount,
-        success=True,
-        key=key,
-        result=result,
-        source=source,
-        refund=refund,
-        actor=actor,
-    )
+
+    call_gateway(refund.payment, prepare=prepare, send=send, conclude=conclude)
+    return Refund.objects.select_related("payment").get(pk=refund.pk)
+
+
+def _refunded(payment: Payment, refund: Refund, result: GatewayResult, actor: Actor) -> None:
     refund.status = Refund.Status.SUCCEEDED
     refund.gateway_reference = result.object_id[:255]
     refund.completed_at = timezone.now()
@@ -166,4 +176,3 @@ def _perform_refund(payment: Payment, refund: Refund, actor: Actor) -> GatewayEr
     payment.save(update_fields=STATE_FIELDS)
     events.payment_refunded(payment.order, refund, actor)
     refresh_order_payment_status(payment.order)
-    return None

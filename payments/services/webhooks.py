@@ -23,7 +23,7 @@ from ..exceptions import (
     PaymentError,
 )
 from ..gateways import GatewayResult, StripeGateway, from_minor
-from ..gateways.stripe_gateway import charge_result, intent_result
+from ..gateways.stripe_gateway import charge_result, id_of, intent_result
 from ..models import (
     Gateway,
     Payment,
@@ -31,6 +31,7 @@ from ..models import (
     Refund,
     StripeWebhookEvent,
 )
+from .cards import payment_refusal, release_stale_authorization
 from .common import (
     STATE_FIELDS,
     Kind,
@@ -44,6 +45,8 @@ from .common import (
 )
 
 logger = logging.getLogger(__name__)
+
+Facts = dict[str, Any]  # what a handler's read step found at Stripe
 
 
 # --- Stripe webhooks ----------------------------------------------------------------------
@@ -73,22 +76,32 @@ def store_stripe_event(*, event: dict[str, Any]) -> tuple[StripeWebhookEvent, bo
 def process_stripe_event(*, event_pk: int) -> bool:
     """Apply a stored event once (the event row lock makes two workers take turns).
 
-    A ``GatewayUnavailable`` while re-reading Stripe rolls back and is raised for the task to
-    retry; any other payment error is noted on the event, which counts as processed.
+    What the event needs read from Stripe (the PaymentIntent a Checkout Session made, a
+    charge's capture deadline…) is read first, with no transaction open and no row locked. A
+    ``GatewayUnavailable`` then is noted on the event and raised for the task to retry (the
+    sweeper queues it again if the task gives up); any other payment error is noted on the
+    event, which counts as processed.
     """
+    event = StripeWebhookEvent.objects.filter(pk=event_pk).first()
+    if event is None or event.processed_at is not None:
+        return False
+    handler = WEBHOOK_HANDLERS.get(event.type)
+    obj = (event.payload.get("data") or {}).get("object") or {}
+    read = WEBHOOK_READS.get(event.type)
+    try:
+        facts = read(obj) if handler is not None and read is not None else {}
+    except GatewayUnavailable as error:
+        StripeWebhookEvent.objects.filter(pk=event.pk).update(error=f"retrying: {error}"[:1000])
+        raise
     with transaction.atomic():
-        event = StripeWebhookEvent.objects.select_for_update().filter(pk=event_pk).first()
-        if event is None or event.processed_at is not None:
+        event = StripeWebhookEvent.objects.select_for_update().get(pk=event_pk)
+        if event.processed_at is not None:
             return False
-        handler = WEBHOOK_HANDLERS.get(event.type)
         note = ""
         if handler is not None:
-            obj = (event.payload.get("data") or {}).get("object") or {}
             try:
                 with transaction.atomic():
-                    note = handler(event, obj) or ""
-            except GatewayUnavailable:
-                raise
+                    note = handler(event, obj, facts) or ""
             except PaymentError as error:
                 note = f"{error.code}: {error}"
         event.processed_at = timezone.now()
@@ -137,23 +150,37 @@ def _apply_webhook(payment: Payment, event: StripeWebhookEvent, result: GatewayR
     return ""
 
 
-def _on_payment_intent(event: StripeWebhookEvent, intent: dict[str, Any]) -> str:
+def _read_deadline(intent: dict[str, Any]) -> Facts:
+    """An authorization's capture deadline, from its charge when the event does not carry it."""
+    result = intent_result(intent)
+    if not result.authorized or result.authorization_expires_at:
+        return {}
+    return {"deadline": StripeGateway().authorization_deadline(intent)}
+
+
+def _on_payment_intent(event: StripeWebhookEvent, intent: dict[str, Any], facts: Facts) -> str:
     """amount_capturable_updated, succeeded, canceled: converge on the PaymentIntent's amounts."""
     result = intent_result(intent)
     payment = _stripe_payment(result.reference, result.metadata)
     if payment is None:
         return f"ignored: no OMS payment for {result.reference}"
     payment = lock_payment(payment)
-    if (
-        result.authorized
-        and not result.authorization_expires_at
-        and payment.authorization_expires_at is None
-    ):
-        result.authorization_expires_at = StripeGateway().authorization_deadline(intent)
+    if payment.authorization_expires_at is None and facts.get("deadline"):
+        result.authorization_expires_at = facts["deadline"]
+    if refusal := _stale(payment, result):
+        release_stale_authorization(payment, result, refusal)
+        return f"refused: {refusal}"
     return _apply_webhook(payment, event, result)
 
 
-def _on_payment_failed(event: StripeWebhookEvent, intent: dict[str, Any]) -> str:
+def _stale(payment: Payment, result: GatewayResult) -> str:
+    """Why money the customer just authorized may not be taken ("" when it may)."""
+    if payment.status != PaymentStatus.PENDING or not (result.authorized or result.captured):
+        return ""
+    return payment_refusal(payment)
+
+
+def _on_payment_failed(event: StripeWebhookEvent, intent: dict[str, Any], facts: Facts) -> str:
     result = intent_result(intent)
     payment = _stripe_payment(result.reference, result.metadata)
     if payment is None:
@@ -176,14 +203,14 @@ def _on_payment_failed(event: StripeWebhookEvent, intent: dict[str, Any]) -> str
         error,
         kind=Kind.AUTHORIZE,
         amount=payment.amount,
-        key="",
+        source=Source.WEBHOOK,
         actor=None,
         mark_failed=not open_link,
     )
     return ""
 
 
-def _on_charge_refunded(event: StripeWebhookEvent, charge: dict[str, Any]) -> str:
+def _on_charge_refunded(event: StripeWebhookEvent, charge: dict[str, Any], facts: Facts) -> str:
     """Refunds seen at Stripe: ours are already recorded (or in flight); any other amount was
     refunded in the Stripe dashboard and is recorded as an external refund."""
     result = charge_result(charge)
@@ -223,34 +250,55 @@ def _on_charge_refunded(event: StripeWebhookEvent, charge: dict[str, Any]) -> st
     return ""
 
 
-def _on_checkout_completed(event: StripeWebhookEvent, session: dict[str, Any]) -> str:
-    """The customer paid a payment link: read its PaymentIntent and mark the payment authorized."""
+def _read_checkout_intent(session: dict[str, Any]) -> Facts:
+    """The PaymentIntent a paid Checkout Session made: what was authorized, until when."""
+    reference = id_of(session.get("payment_intent"))
+    return {"intent": StripeGateway().retrieve(reference)} if reference else {}
+
+
+def _on_checkout_completed(event: StripeWebhookEvent, session: dict[str, Any], facts: Facts) -> str:
+    """The customer paid a payment link: mark the payment authorized, unless the link was no
+    longer to be paid (the order was cancelled, a newer link replaced it): then the money is
+    released at once."""
     payment = Payment.objects.filter(
         gateway=Gateway.STRIPE, checkout_session_id=session.get("id") or "-"
     ).first() or _stripe_payment("", session.get("metadata") or {})
     if payment is None:
         return f"ignored: no OMS payment for {session.get('id')}"
-    reference = session.get("payment_intent") or ""
-    if isinstance(reference, dict):
-        reference = reference.get("id") or ""
-    if not reference:
+    result = facts.get("intent")
+    if result is None:
         return "ignored: the session has no PaymentIntent"
-    result = StripeGateway().retrieve(reference)  # what was authorized, and until when
     payment = lock_payment(payment)
-    result.reference = reference
+    result.reference = id_of(session.get("payment_intent"))
+    if refusal := _stale(payment, result):
+        record_transaction(
+            payment,
+            Kind.AUTHORIZE,
+            result.authorized or result.captured,
+            success=True,
+            source=Source.WEBHOOK,
+            result=result,
+            reference=event.event_id,
+        )
+        release_stale_authorization(payment, result, refusal)
+        return f"refused: {refusal}"
     return _apply_webhook(payment, event, result)
 
 
-def _on_dispute_created(event: StripeWebhookEvent, dispute: dict[str, Any]) -> str:
-    """The customer's bank disputes a charge: note it, alert Finance, hold the order."""
-    reference = dispute.get("payment_intent") or ""
-    if isinstance(reference, dict):
-        reference = reference.get("id") or ""
+def _read_disputed_intent(dispute: dict[str, Any]) -> Facts:
+    """The disputed PaymentIntent's id, from the dispute or else its charge."""
+    reference = id_of(dispute.get("payment_intent"))
     if not reference and dispute.get("charge"):
         charge = dispute["charge"]
         if not isinstance(charge, dict):
             charge = StripeGateway().retrieve_charge(charge)
-        reference = charge.get("payment_intent") or ""
+        reference = id_of(charge.get("payment_intent"))
+    return {"reference": reference}
+
+
+def _on_dispute_created(event: StripeWebhookEvent, dispute: dict[str, Any], facts: Facts) -> str:
+    """The customer's bank disputes a charge: note it, alert Finance, hold the order."""
+    reference = facts.get("reference", "")
     payment = _stripe_payment(reference, dispute.get("metadata") or {})
     if payment is None:
         return f"ignored: no OMS payment for {reference or dispute.get('id')}"
@@ -287,7 +335,14 @@ def _on_dispute_created(event: StripeWebhookEvent, dispute: dict[str, Any]) -> s
     return ""
 
 
-WEBHOOK_HANDLERS: dict[str, Callable[[StripeWebhookEvent, dict[str, Any]], str]] = {
+# What an event needs read from Stripe before it is applied, outside any lock.
+WEBHOOK_READS: dict[str, Callable[[dict[str, Any]], Facts]] = {
+    "payment_intent.amount_capturable_updated": _read_deadline,
+    "payment_intent.succeeded": _read_deadline,
+    "checkout.session.completed": _read_checkout_intent,
+    "charge.dispute.created": _read_disputed_intent,
+}
+WEBHOOK_HANDLERS: dict[str, Callable[[StripeWebhookEvent, dict[str, Any], Facts], str]] = {
     "payment_intent.amount_capturable_updated": _on_payment_intent,
     "payment_intent.succeeded": _on_payment_intent,
     "payment_intent.canceled": _on_payment_intent,

@@ -41,7 +41,7 @@ def test_an_existing_account_with_a_demo_name_keeps_its_password():
     assert users.get(username="admin").check_password("their own secret")
     assert not users.get(username="admin").check_password("admin")
     assert users.get(username="manager").check_password("manager")
-    assert "admin      Alex Morgan      superuser  (existing account: password kept)" in output
+    assert "admin      Alex Morgan      superuser  (existing account: own password kept)" in output
 
 
 def test_reset_demo_logins_sets_existing_accounts_back_to_the_demo_password():

@@ -4,13 +4,13 @@ import os
 from datetime import timedelta
 
 import pytest
-from celery import Celery
 from django.utils import timezone
 
 from inventory.models import StockLevel
 from orders.models import Order, OrderStatus
 from tests import factories
 from tests.factories import place, stock
+from tests.workers import broker_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def test_cancel_stale_orders_runs_in_a_real_worker(worker_processes, channel, cu
         placed_at=timezone.now() - timedelta(days=5),
     )
     fresh = place(channel=channel, customer=customer, items=[(product, 1)])
-    client = Celery(broker=redis_url, backend=redis_url)
+    client = broker_client(redis_url, redis_url)
 
     result = client.send_task("orders.tasks.cancel_stale_orders", queue=worker_processes.queue)
     cancelled = result.get(timeout=60)

@@ -1,16 +1,24 @@
 """Staff order entry (new order page, searches, live preview) and editing an order's lines."""
 
 import html
+import re
 from decimal import Decimal
 
 import pytest
+from django import forms
+from django.http import QueryDict
 from django.urls import reverse
 
+from core.exceptions import DomainError
+from core.forms import add_domain_error
 from customers.models import Address, Customer
 from inventory.exceptions import InsufficientStock
 from inventory.models import StockLevel
-from orders import services
+from inventory.selectors import available_to_sell
+from orders import pricing, services
+from orders.entry_forms import LineEditForm, OrderEntry
 from orders.exceptions import OrderError, OrderValidationError
+from orders.line_parser import parse_line_rows
 from orders.models import (
     Allocation,
     FulfilmentStatus,
@@ -632,3 +640,222 @@ def test_an_unchanged_submission_writes_nothing(order):
     services.update_order_lines(order=order, quantities={line.pk: 3})
 
     assert order.events.count() == events
+
+
+# --- the line parser ------------------------------------------------------------------------
+
+
+def posted(**lists) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for key, values in lists.items():
+        data.setlist(key, values)
+    return data
+
+
+def test_the_parser_numbers_the_rows_that_name_a_sku_and_names_each_bad_field(mug, tee):
+    data = posted(
+        sku=["MUG", "", "XYZ", "TEE"],
+        quantity=["2", "1", "two", "1"],
+        unit_price=["", "", "", "1,50"],
+        discount=["0.5", "", "", ""],
+    )
+
+    rows = parse_line_rows(data)
+
+    assert [row.label for row in rows] == ["Line 1", "Line 2", "Line 3"]
+    assert rows[0].errors == {}
+    assert rows[0].request == services.LineRequest(mug, 2, None, Decimal("0.50"))
+    assert rows[1].errors == {
+        "sku": ["Line 2: unknown SKU 'XYZ'."],
+        "quantity": ["Line 2: quantity must be a whole number from 1 to 999999."],
+    }
+    assert rows[2].errors == {"unit_price": ["Line 3: unit price '1,50' is not an amount."]}
+    assert rows[1].request is None and rows[2].request is None
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "+2", "1e3", "٣", "2.0", "1000000"])
+def test_the_parser_refuses_quantities_that_are_not_plain_whole_numbers(mug, text):
+    (row,) = parse_line_rows(posted(sku=["MUG"], quantity=[text]))
+
+    assert list(row.errors) == ["quantity"]
+
+
+@pytest.mark.parametrize("text", ["-1", "1e3", "NaN", "12.505", "١٢", " 1 2", "12345678901"])
+def test_the_parser_refuses_amounts_that_are_not_plain_amounts(mug, text):
+    (row,) = parse_line_rows(posted(sku=["MUG"], quantity=["1"], discount=[text]))
+
+    assert row.errors == {"discount": [f"Line 1: discount '{text.strip()}' is not an amount."]}
+
+
+def test_the_parser_reads_prices_to_the_cent(mug):
+    (row,) = parse_line_rows(posted(sku=["MUG"], quantity=["3"], unit_price=["9.5"]))
+
+    assert row.request.unit_price == Decimal("9.50")
+
+
+# --- domain errors land on the field they name ----------------------------------------------
+
+
+def test_a_domain_error_lands_on_the_form_field_or_the_row_its_field_names(phone, mug, tee):
+    data = QueryDict(mutable=True)
+    data.update({"channel": str(phone.pk), "new-email": "ada@example.com"})
+    data.setlist("sku", ["MUG", "TEE", "MUG"])
+    data.setlist("quantity", ["1", "1", "1"])
+    page = OrderEntry(data)
+    assert page.is_valid()
+
+    for field, message in [
+        ("lines[2].quantity", "third row quantity"),
+        ("lines[1]", "second row"),
+        ("shipping_address.country", "bad country"),
+        ("address.city", "bad city"),
+        ("billing_address", "incomplete bill-to"),
+        ("email", "taken"),
+        ("shipping_total", "negative shipping"),
+        ("lines[7].quantity", "no such row"),
+        ("lines", "no lines"),
+        ("", "short stock"),
+    ]:
+        page.add_domain_error(OrderValidationError(message, field))
+
+    assert page.rows[2].errors == {"quantity": ["third row quantity"]}
+    assert page.rows[1].errors == {"": ["second row"]}
+    assert page.rows[0].errors == {}
+    assert page.shipping.errors == {"country": ["bad country"], "city": ["bad city"]}
+    assert page.billing.non_field_errors() == ["incomplete bill-to"]
+    assert page.new_customer.errors == {"email": ["taken"]}
+    assert page.header.errors["shipping_total"] == ["negative shipping"]
+    assert page.header.non_field_errors() == ["no such row", "no lines", "short stock"]
+
+
+def test_a_service_error_on_a_line_marks_that_rows_input(login_as, phone, mug, tee):
+    client = login_as("Customer service")
+
+    response = client.post(
+        CREATE, entry(phone, new=ADA, lines=[(mug, 1), (tee, 1)], discount=["", "25"])
+    )
+
+    body = text(response)
+    assert "Line 2 (TEE): discount must be between 0 and the line total." in body
+    assert (
+        'id="line-1-discount" name="discount" inputmode="decimal" value="25" placeholder="0.00"'
+        ' aria-label="Discount on TEE" aria-invalid="true" aria-describedby="line-1-notes"'
+    ) in body
+    assert body.count('aria-invalid="true"') == 1
+    assert not Order.objects.exists()
+
+
+def test_an_edit_error_on_a_line_id_lands_on_that_line(order):
+    line = order.lines.get()
+    form = LineEditForm(order, posted(**{f"quantity-{line.pk}": ["1"]}))
+
+    form.add_domain_error(OrderValidationError("too small", f"quantities[{line.pk}]"))
+    form.add_domain_error(OrderValidationError("not on this order", "quantities[0]"))
+
+    assert form.rows[0].errors == ["too small"]
+    assert form.errors == ["not on this order"]
+
+
+def test_add_domain_error_works_for_any_django_form():
+    class PaymentForm(forms.Form):
+        amount = forms.DecimalField()
+
+    form = PaymentForm({"amount": "5"})
+    assert form.is_valid()
+
+    add_domain_error(form, DomainError("Above the balance due.", field="amount"))
+    add_domain_error(form, DomainError("The order is cancelled."))
+
+    assert form.errors == {
+        "amount": ["Above the balance due."],
+        "__all__": ["The order is cancelled."],
+    }
+
+
+# --- one price for preview and order; one "available to sell" -------------------------------
+
+
+def summary_figures(body: str) -> dict[str, str]:
+    summary = body[body.index('<dl id="order-summary"') :]
+    summary = summary[: summary.index("</dl>")]
+    return dict(
+        re.findall(r"<dt>(\w+)[^<]*</dt><dd class=\"num\">(?:<strong>)?−?([\d.]+)", summary)
+    )
+
+
+def test_the_preview_shows_exactly_what_placing_the_order_charges(
+    login_as, phone, mug, tee, ny_tax
+):
+    factories.TaxRateFactory(country="US", region="", rate=Decimal("0.0500"))
+    client = login_as("Customer service")
+    data = entry(
+        phone,
+        new=ADA,
+        lines=[(mug, 3), (tee, 7)],
+        unit_price=["11.99", ""],
+        discount=["2.55", "0.07"],
+        shipping_total="4.95",
+        ship={"region": "ny "},
+    )
+
+    preview = summary_figures(text(client.post(PREVIEW, data, headers=HTMX)))
+    client.post(CREATE, data)
+
+    order = Order.objects.get()
+    assert preview == {
+        "Subtotal": str(order.subtotal),
+        "Discounts": str(order.discount_total),
+        "Shipping": str(order.shipping_total),
+        "Tax": str(order.tax_total),
+        "Total": str(order.total),
+    }
+    assert order.total == Decimal("192.09")  # 35.97 + 139.93 − 2.62 + 4.95 + 13.86 tax (NY 8%)
+
+
+def test_quote_order_is_what_place_order_saves(channel, customer, mug, tee, ny_tax):
+    lines = [
+        services.LineRequest(product=mug, quantity=3, discount=Decimal("1.11")),
+        services.LineRequest(product=tee, quantity=1, unit_price=Decimal("18.00")),
+    ]
+
+    quote = pricing.quote_order(
+        lines=lines, shipping_address=factories.ship_to(), shipping_total=Decimal("5")
+    )
+    order = services.place_order(
+        channel=channel,
+        customer=customer,
+        lines=lines,
+        shipping_address=factories.ship_to(),
+        shipping_total=Decimal("5"),
+    )
+
+    order.refresh_from_db()
+    totals = quote.totals
+    assert (totals.subtotal, totals.discount_total, totals.tax_total, totals.total) == (
+        order.subtotal,
+        order.discount_total,
+        order.tax_total,
+        order.total,
+    )
+    saved = [(line.line_total, line.tax_amount) for line in order.lines.order_by("pk")]
+    assert saved == [(line.line_total, line.tax_amount) for line in quote.lines]
+
+
+def test_entry_offers_only_the_stock_that_sourcing_can_reserve(login_as, phone, warehouse):
+    store = factories.LocationFactory(code="SHOP", can_ship=False)
+    closed = factories.LocationFactory(code="OLD", is_active=False)
+    vase = factories.ProductFactory(sku="VASE")
+    for location, units in [(warehouse, 2), (store, 5), (closed, 5)]:
+        stock(vase, location, units)
+    client = login_as("Customer service")
+
+    search = text(client.get(reverse("orders:create_product_search"), {"q": "vase"}))
+    preview = text(client.post(PREVIEW, entry(phone, lines=[(vase, 3)])))
+    refused = text(client.post(CREATE, entry(phone, new=ADA, lines=[(vase, 3)])))
+
+    assert available_to_sell([vase.pk]) == {vase.pk: 2}
+    assert re.search(r'"availability">\s*WH-A 2\s*</td>', search)
+    assert "SHOP" not in search and "OLD" not in search
+    assert "VASE: Not enough stock: only 2 available." in preview
+    assert "Not enough stock for VASE: 3 requested, 2 available" in refused
+    assert not Order.objects.exists()

@@ -172,8 +172,8 @@ def test_stripe_refuses_a_refund_beyond_what_it_captured_even_when_we_did_not_kn
     failed = events_of(order, T.PAYMENT_FAILED)
     assert len(failed) == 1 and "refund failed" in failed[0].message
     txn = PaymentTransaction.objects.get(refund=refund)
-    assert (txn.success, txn.error_code, txn.idempotency_key) == (
-        False,
+    assert (txn.outcome, txn.error_code, txn.idempotency_key) == (
+        "failed",
         "amount_too_large",
         f"refund-{refund.pk}",
     )
@@ -210,7 +210,7 @@ def test_a_declined_card_fails_at_once_without_retry_and_is_on_the_timeline(
     assert failed.message == f"Card: authorization failed — {message}"
     assert failed.data["code"] == decline_code
     txn = payment.transactions.get()
-    assert (txn.kind, txn.success, txn.error_code) == ("authorize", False, decline_code)
+    assert (txn.kind, txn.outcome, txn.error_code) == ("authorize", "failed", decline_code)
     order.refresh_from_db()
     assert order.payment_status == "unpaid"
 
@@ -244,11 +244,9 @@ def test_a_network_error_is_retried_with_the_same_key_and_succeeds(stripe_on, or
     assert {c.idempotency_key for c in calls} == {f"capture-{authorized.pk}-100.00"}
     authorized.refresh_from_db()
     assert authorized.status == PaymentStatus.CAPTURED
-    attempts = list(authorized.transactions.filter(kind="capture").order_by("pk"))
-    assert [(t.success, t.error_code) for t in attempts] == [
-        (False, "gateway_unavailable"),
-        (True, ""),
-    ]
+    # one recorded call, asked twice: unknown after the first try, succeeded after the second
+    (txn,) = authorized.transactions.filter(kind="capture")
+    assert (txn.outcome, txn.idempotency_key) == ("succeeded", f"capture-{authorized.pk}-100.00")
     # a network blip is not a failure worth a timeline entry
     assert events_of(order, T.PAYMENT_FAILED) == []
     assert len(events_of(order, T.PAYMENT_CAPTURED)) == 1
@@ -325,12 +323,14 @@ def test_two_workers_racing_to_capture_make_one_capture(settings, fake_stripe):
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = sorted(pool.map(worker, range(2)))
 
-    assert results == ["captured", "not captured: already_captured"]
+    # the second worker finds the capture done, or still being sent by the first
+    assert results[0] == "captured"
+    assert results[1] in ("not captured: already_captured", "not captured: in_progress")
     calls = fake_stripe.requests_to("POST", CAPTURES)
     assert len(calls) == 1
     assert fake_stripe.payment_intents[payment.gateway_reference]["amount_received"] == 10000
     assert order.events.filter(type=T.PAYMENT_CAPTURED).count() == 1
-    assert PaymentTransaction.objects.filter(kind="capture", success=True).count() == 1
+    assert PaymentTransaction.objects.filter(kind="capture", outcome="succeeded").count() == 1
 
 
 def test_void_releases_the_authorization_once(stripe_on, order, authorized):

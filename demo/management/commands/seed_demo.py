@@ -77,7 +77,7 @@ class Command(BaseCommand):
         write("\nDemo logins (password = username):")
         write(f"  {'username':<10} {'name':<16} role")
         for username, first, last, role in DEMO_USERS:
-            kept = "  (existing account: password kept)" if username in kept_passwords else ""
+            kept = "  (existing account: own password kept)" if username in kept_passwords else ""
             write(f"  {username:<10} {first + ' ' + last:<16} {role or 'superuser'}{kept}")
         if kept_passwords:
             write("Run with --reset-demo-logins to set those back to the username.")
