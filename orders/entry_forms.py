@@ -1,9 +1,9 @@
-"""The staff new-order and edit-lines pages: their forms, the live preview, their errors.
+"""The staff new-order and edit-lines pages: what they post, the live preview, their errors.
 
-The forms only parse (the lines in ``line_parser``). Rules live in the services
-(``place_order``, ``update_order_lines``, ``create_customer``): a domain error they raise lands
-next to the input its ``field`` names (``lines[1].quantity``, ``shipping_address.country``,
-``email``) through ``core.forms.add_domain_error``.
+Each page gathers its forms (``orders.forms``) and lines (``line_parser``), which only parse.
+Rules live in the services (``place_order``, ``update_order_lines``, ``create_customer``): a
+domain error they raise lands next to the input its ``field`` names (``lines[1].quantity``,
+``shipping_address.country``, ``email``) through ``core.forms.add_domain_error``.
 """
 
 from dataclasses import dataclass, field
@@ -187,7 +187,7 @@ class LineEditForm:
     """A quantity per existing line (0 removes it) and a few rows to add lines by SKU."""
 
     ADD_ROWS = 3
-    fields = ()  # for errors: only the rows have fields
+    fields: ClassVar[tuple[str, ...]] = ()  # errors on the page itself go at the top
 
     def __init__(self, order: Order, data: QueryDict | None = None):
         self.rows = [

@@ -60,6 +60,8 @@ class WorkerProcesses:
                 "--without-heartbeat",
                 "-Q",
                 self.queue,
+                "-n",  # a node name of its own: no remote-control mailbox shared with others
+                f"{self.queue}-{len(self.processes)}@%h",
                 "-l",
                 "warning",
             ],

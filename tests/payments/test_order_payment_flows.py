@@ -159,7 +159,7 @@ def test_editing_a_confirmed_order_above_its_authorization_holds_it_awaiting_the
     stripe_on, django_capture_on_commit_callbacks
 ):
     # given a confirmed order authorized for its 100.00
-    order, payment = authorized_order()
+    order, _ = authorized_order()
     order = order_services.confirm_order(order=order)
     line = order.lines.get()
 

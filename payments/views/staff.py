@@ -28,10 +28,10 @@ from core.exceptions import DomainError
 from core.permissions import staff_view
 from orders.models import Order
 
-from . import selectors, services
-from .filters import QUICK_FILTERS, PaymentFilter
-from .forms import CaptureForm, ManualPaymentForm, RefundForm
-from .models import Payment, Refund
+from .. import selectors, services
+from ..filters import QUICK_FILTERS, PaymentFilter
+from ..forms import CaptureForm, ManualPaymentForm, RefundForm
+from ..models import Payment, Refund
 
 PANEL_TEMPLATE = "payments/order_panel.html"
 FINANCE_TEMPLATE = "payments/finance_list.html"

@@ -15,10 +15,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
-from .exceptions import GatewayError, PaymentError, WebhookSignatureError
-from .gateways import StripeGateway, simulated_gateway_in_use
-from .models import Gateway, Payment, PaymentStatus
+from .. import services
+from ..exceptions import GatewayError, PaymentError, WebhookSignatureError
+from ..gateways import StripeGateway, simulated_gateway_in_use
+from ..models import Gateway, Payment, PaymentStatus
 
 logger = logging.getLogger(__name__)
 

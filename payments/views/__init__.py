@@ -1,0 +1,1 @@
+"""Payments screens: staff pages (``staff``) and the public pages and webhooks (``public``)."""
