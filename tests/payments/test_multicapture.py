@@ -74,7 +74,8 @@ def test_a_shipment_captures_its_share_and_the_last_one_the_rest(stripe_on, auth
     )
 
     # then the payment is captured in full, at Stripe too
-    assert (intent := stripe_on.payment_intents[payment.gateway_reference])["status"] == "succeeded"
+    intent = stripe_on.payment_intents[payment.gateway_reference]
+    assert intent["status"] == "succeeded"
     assert intent["amount_received"] == 10000
     assert stripe_on.charges[intent["latest_charge"]]["amount_captured"] == 10000
     assert (payment.status, payment.captured_amount) == (PaymentStatus.CAPTURED, Decimal("100"))
