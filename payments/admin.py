@@ -126,9 +126,12 @@ class PaymentTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "error_message",
         "gateway_reference",
         "idempotency_key",
+        "request",
         "raw_response",
         "actor",
         "created_at",
+        "attempted_at",
+        "swept_at",
     )
 
 

@@ -29,6 +29,7 @@ from orders.models import Order, OrderStatus
 from orders.models import PaymentStatus as OrderPaymentStatus
 
 from .models import (
+    CAPTURABLE_STATUSES,
     CAPTURED_STATUSES,
     Gateway,
     Payment,
@@ -38,10 +39,6 @@ from .models import (
 )
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-# Statuses with part of an authorization still open to capture (or to release).
-OPEN_AUTHORIZATION_STATUSES = frozenset(
-    {PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED}
-)
 
 
 @dataclass(frozen=True)
@@ -118,7 +115,7 @@ def payment_summary(order: Order, payments: Iterable[Payment] | None = None) -> 
         (
             p.authorized_amount - p.captured_amount
             for p in payments
-            if p.status in OPEN_AUTHORIZATION_STATUSES
+            if p.status in CAPTURABLE_STATUSES
         ),
         ZERO,
     )
@@ -216,10 +213,10 @@ def payment_actions(user, payment: Payment) -> dict[str, bool]:
     can = {name: user.has_perm(perm) for name, perm in PAYMENT_ACTIONS.items()}
     status = payment.status
     return {
-        "capture": can["capture"] and status in OPEN_AUTHORIZATION_STATUSES,
+        "capture": can["capture"] and status in CAPTURABLE_STATUSES,
         "void": can["void"]
         and (
-            status in OPEN_AUTHORIZATION_STATUSES
+            status in CAPTURABLE_STATUSES
             or (status == PaymentStatus.PENDING and payment.captured_amount == 0)
         ),
         "refund": can["refund"]

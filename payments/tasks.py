@@ -5,6 +5,7 @@ declined card or a refused request (those are final and already on the order's t
 task lost for good is queued again by ``sweep_stuck_work``."""
 
 import smtplib
+from collections.abc import Callable
 from decimal import Decimal
 
 from celery import shared_task
@@ -27,6 +28,19 @@ def _user(actor_id: int | None):
     return get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
 
 
+def _on_payment(payment_id: int, action: Callable[[Payment], Payment], refused: str) -> str:
+    """Run ``action`` on the payment; its status, or why it was refused (final: not retried)."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        return "missing"
+    try:
+        return action(payment).status
+    except GatewayUnavailable:
+        raise
+    except PaymentError as error:  # already done, declined, refused, in progress elsewhere
+        return f"{refused}: {error.code}"
+
+
 @shared_task(**RETRIED)
 def capture_payment(
     payment_id: int,
@@ -38,36 +52,26 @@ def capture_payment(
     """Capture ``amount`` (default: all still authorized); ``final=False`` keeps the rest
     authorized for a later capture; ``request_id`` (``shipment-<event id>``) makes the
     idempotency key, so the same shipment is captured once however often this runs."""
-    payment = Payment.objects.filter(pk=payment_id).first()
-    if payment is None:
-        return "missing"
-    try:
-        payment = services.capture_payment(
+    return _on_payment(
+        payment_id,
+        lambda payment: services.capture_payment(
             payment=payment,
             amount=Decimal(amount) if amount else None,
             final=final,
             request_id=request_id,
             actor=_user(actor_id),
-        )
-    except GatewayUnavailable:
-        raise
-    except PaymentError as error:  # final: already captured, declined, refused, in progress
-        return f"not captured: {error.code}"
-    return payment.status
+        ),
+        "not captured",
+    )
 
 
 @shared_task(**RETRIED)
 def void_payment(payment_id: int, actor_id: int | None = None) -> str:
-    payment = Payment.objects.filter(pk=payment_id).first()
-    if payment is None:
-        return "missing"
-    try:
-        payment = services.void_payment(payment=payment, actor=_user(actor_id))
-    except GatewayUnavailable:
-        raise
-    except PaymentError as error:
-        return f"not voided: {error.code}"
-    return payment.status
+    return _on_payment(
+        payment_id,
+        lambda payment: services.void_payment(payment=payment, actor=_user(actor_id)),
+        "not voided",
+    )
 
 
 @shared_task(**RETRIED)
@@ -87,31 +91,21 @@ def refund_payment(refund_id: int) -> str:
 @shared_task(**RETRIED)
 def reconcile_authorization(payment_id: int) -> str:
     """Settle an authorization whose answer was lost, from what the gateway holds."""
-    payment = Payment.objects.filter(pk=payment_id).first()
-    if payment is None:
-        return "missing"
-    try:
-        payment = services.reconcile_authorization(payment=payment)
-    except GatewayUnavailable:
-        raise
-    except PaymentError as error:
-        return f"not settled: {error.code}"
-    return payment.status
+    return _on_payment(
+        payment_id,
+        lambda payment: services.reconcile_authorization(payment=payment),
+        "not settled",
+    )
 
 
 @shared_task(**RETRIED)
 def create_payment_link(payment_id: int, actor_id: int | None = None) -> str:
     """Create a payment link whose first request got no answer (same idempotency key)."""
-    payment = Payment.objects.filter(pk=payment_id).first()
-    if payment is None:
-        return "missing"
-    try:
-        payment = services.create_payment_link(payment=payment, actor=_user(actor_id))
-    except GatewayUnavailable:
-        raise
-    except PaymentError as error:
-        return f"no link: {error.code}"
-    return payment.status
+    return _on_payment(
+        payment_id,
+        lambda payment: services.create_payment_link(payment=payment, actor=_user(actor_id)),
+        "no link",
+    )
 
 
 @shared_task(**RETRIED)

@@ -7,7 +7,13 @@ deadlock), checks the state, records every gateway call as a ``PaymentTransactio
 order event and refreshes the order's payment status.
 """
 
-from .capture import capture_payment, request_capture, request_void, void_payment
+from .capture import (
+    capturable_now,
+    capture_payment,
+    request_capture,
+    request_void,
+    void_payment,
+)
 from .cards import (
     attach_payment_intent,
     authorize_payment,
@@ -35,6 +41,7 @@ __all__ = [
     "WEBHOOK_HANDLERS",
     "attach_payment_intent",
     "authorize_payment",
+    "capturable_now",
     "capture_payment",
     "complete_simulated_checkout",
     "create_payment_link",

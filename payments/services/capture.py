@@ -66,6 +66,14 @@ def _captures_in_flight(payment: Payment, key: str) -> Decimal:
     return total or ZERO
 
 
+def capturable_now(payment: Payment) -> Decimal:
+    """What a new capture may take: still authorized, and not spoken for by a capture that
+    is recorded but not answered yet (a shipment's capture still in its task)."""
+    if payment.status not in CAPTURABLE_STATUSES:
+        return ZERO
+    return max(payment.capturable_amount - _captures_in_flight(payment, ""), ZERO)
+
+
 def _check_capturable(payment: Payment, amount: Decimal, key: str) -> Decimal:
     if payment.status in CAPTURED_STATUSES:
         raise InvalidPaymentState("This payment is already captured.", code="already_captured")
@@ -83,8 +91,13 @@ def _check_capturable(payment: Payment, amount: Decimal, key: str) -> Decimal:
     return amount
 
 
-def _capture_amount(payment: Payment, amount: Decimal | None) -> Decimal:
-    return payment.capturable_amount if amount is None else to_money(amount)
+def _recorded_capture(
+    payment: Payment, amount: Decimal | None, request_id: str
+) -> tuple[Decimal, str, PaymentTransaction | None]:
+    """The amount asked (default: all still authorized), its key, and its recorded call."""
+    value = payment.capturable_amount if amount is None else to_money(amount)
+    key = _capture_key(payment, value, request_id)
+    return value, key, find_call(payment, Kind.CAPTURE, key)
 
 
 def capture_payment(
@@ -105,10 +118,8 @@ def capture_payment(
     """
 
     def prepare(locked: Payment) -> Call | None:
-        value = _capture_amount(locked, amount)
-        key = _capture_key(locked, value, request_id)
-        recorded = find_call(locked, Kind.CAPTURE, key)
-        if recorded is not None and recorded.outcome == PaymentTransaction.Outcome.SUCCEEDED:
+        value, key, recorded = _recorded_capture(locked, amount, request_id)
+        if recorded is not None and recorded.succeeded:
             return None
         try:
             value = _check_capturable(locked, value, key)
@@ -162,10 +173,8 @@ def request_capture(
     captured is not queued again."""
     with transaction.atomic():
         payment = lock_payment(payment)
-        value = _capture_amount(payment, amount)
-        key = _capture_key(payment, value, request_id)
-        recorded = find_call(payment, Kind.CAPTURE, key)
-        if recorded is not None and recorded.outcome == PaymentTransaction.Outcome.SUCCEEDED:
+        value, key, recorded = _recorded_capture(payment, amount, request_id)
+        if recorded is not None and recorded.succeeded:
             return payment
         value = _check_capturable(payment, value, key)
         open_call(

@@ -356,6 +356,8 @@ def create_payment_link(*, payment: Payment, actor: Actor = None) -> Payment:
         locked.checkout_session_id = answer.result.object_id
         locked.checkout_url = answer.result.url
         locked.save(update_fields=["checkout_session_id", "checkout_url", "updated_at"])
+        if payment_refusal(locked):  # voided, or the order closed, while Stripe answered
+            return None  # kept for the record; nobody is sent the link
         events.payment_link_sent(locked.order, locked, actor)
         tasks.send_payment_link_email.delay_on_commit(locked.pk)
         return None

@@ -324,6 +324,15 @@ class Call:
     answer: Answer | None = None
 
 
+CALL_NAMES = {
+    Kind.AUTHORIZE: "authorization",
+    Kind.CAPTURE: "capture",
+    Kind.REFUND: "refund",
+    Kind.VOID: "void",
+    Kind.PAYMENT_LINK: "payment link",
+}
+
+
 def in_flight_window() -> timedelta:
     """How long a sent call may still be waiting for its answer: every try the SDK makes,
     each bounded by the connect and read timeouts, and a margin."""
@@ -385,8 +394,7 @@ def claim_call(txn: PaymentTransaction) -> Call | None:
     sent = txn.attempted_at is not None
     if txn.outcome == Outcome.PENDING and sent and txn.attempted_at > now - in_flight_window():
         raise InvalidPaymentState(
-            f"The {txn.get_kind_display().lower()} is being sent to the gateway; "
-            "its answer is awaited.",
+            f"The {CALL_NAMES[txn.kind]} is with the gateway already; its answer is awaited.",
             code="in_progress",
         )
     txn.attempted_at = now

@@ -7,47 +7,55 @@ Gateway calls never happen here: captures and voids are queued with ``delay_on_c
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
+
+from django.db import transaction
 
 from core.money import ZERO, to_money
 from orders import services as order_services
 from orders.models import HoldReason, Order, OrderEvent, OrderStatus, SalesChannel
 from orders.workflow import allowed_targets
 
-from .. import events, selectors, tasks
-from ..models import Payment, PaymentStatus
-from .common import Actor, actor_id, refresh_order_payment_status
+from .. import events, selectors
+from ..exceptions import PaymentError
+from ..models import CAPTURABLE_STATUSES, Payment, PaymentStatus
+from .capture import capturable_now, request_capture, request_void
+from .common import Actor, refresh_order_payment_status
 
-# A payment whose authorization (or part of it) is still open to capture or release.
-CAPTURABLE = (PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED)
+logger = logging.getLogger(__name__)
 
 
 def _capturable_payments(order: Order) -> list[Payment]:
-    return list(order.payments.filter(status__in=CAPTURABLE).order_by("pk"))
-
-
-def _open_amount(payment: Payment) -> Decimal:
-    return payment.authorized_amount - payment.captured_amount
+    return list(order.payments.filter(status__in=CAPTURABLE_STATUSES).order_by("pk"))
 
 
 def _queue_captures(
     order: Order, amount: Decimal, *, final: bool, request_id: str, actor: Actor
 ) -> list[Payment]:
-    """Queue captures of ``amount`` across the order's open authorizations, oldest first.
+    """Request captures of ``amount`` across the order's open authorizations, oldest first.
 
     ``final`` releases what is left of each authorization it touches (the order is complete);
-    ``request_id`` makes the gateway calls' idempotency keys, so a repeated event is one capture.
+    ``request_id`` makes the gateway calls' idempotency keys, so a repeated event is one
+    capture. Each request is recorded before its task is queued, so the sweeper can send a lost
+    one again. A payment refusing the capture never fails the order change that asked for it:
+    it is logged, and the panel shows the authorization still open.
     """
     queued = []
     for payment in _capturable_payments(order):
         if amount <= 0:
             break
-        take = min(_open_amount(payment), amount)
+        take = min(capturable_now(payment), amount)
         if take <= 0:
             continue
-        tasks.capture_payment.delay_on_commit(
-            payment.pk, str(take), actor_id(actor), final, request_id
-        )
+        try:
+            with transaction.atomic():
+                request_capture(
+                    payment=payment, amount=take, final=final, request_id=request_id, actor=actor
+                )
+        except PaymentError as error:
+            logger.warning("capture of payment %s for %s refused: %s", payment.pk, order, error)
+            continue
         amount -= take
         queued.append(payment)
     return queued
@@ -82,7 +90,11 @@ def order_cancelled(*, order: Order, actor: Actor = None) -> list[Payment]:
     pending = order.payments.filter(status=PaymentStatus.PENDING, captured_amount=0)
     payments = _capturable_payments(order) + list(pending.order_by("pk"))
     for payment in payments:
-        tasks.void_payment.delay_on_commit(payment.pk, actor_id(actor))
+        try:
+            with transaction.atomic():
+                request_void(payment=payment, actor=actor)
+        except PaymentError as error:
+            logger.warning("void of payment %s for %s refused: %s", payment.pk, order, error)
     refresh_order_payment_status(order)
     _flag_refund_due(order, actor)
     return payments

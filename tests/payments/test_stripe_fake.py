@@ -387,3 +387,77 @@ def test_concurrent_captures_of_one_authorization_succeed_once(fake_stripe):
 
     assert sorted(outcomes) == ["payment_intent_unexpected_state"] * 7 + ["succeeded"]
     assert len(fake_stripe.requests_to("POST", "/v1/payment_intents/*/capture")) == 8
+
+
+def test_a_slow_answer_past_the_read_timeout_is_a_connection_error_but_the_work_is_done(
+    fake_stripe,
+):
+    client = stripe.StripeClient(
+        "sk_test_fake",
+        base_addresses={"api": fake_stripe.url},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=(2, 0.3)),
+    )
+    fake_stripe.fail_next(1, "slow", method="POST", path="/v1/payment_intents", delay=1)
+
+    with pytest.raises(stripe.APIConnectionError, match="Read timed out"):
+        authorize(client, key="slow-1")
+
+    # the PaymentIntent exists, and the same key replays it rather than authorizing again
+    assert len(fake_stripe.payment_intents) == 1
+    intent = authorize(client, key="slow-1")
+    assert intent.id in fake_stripe.payment_intents
+    assert len(fake_stripe.payment_intents) == 1
+    assert [r.replayed for r in fake_stripe.requests_to("POST", "/v1/payment_intents")] == [
+        False,
+        True,
+    ]
+
+
+def test_a_slow_answer_within_the_timeout_only_takes_longer(fake_stripe, stripe_client):
+    fake_stripe.fail_next(1, "slow", path="/v1/payment_intents/*", delay=0.4)
+    intent = authorize(stripe_client)
+
+    started = time.monotonic()
+    assert stripe_client.v1.payment_intents.retrieve(intent.id).id == intent.id
+    assert time.monotonic() - started >= 0.4
+
+
+def test_payment_intents_are_found_by_their_metadata(stripe_client):
+    first = authorize(stripe_client, metadata={"oms_payment": "7"})
+    authorize(stripe_client, metadata={"oms_payment": "8"})
+
+    found = stripe_client.v1.payment_intents.search(
+        params={"query": "metadata['oms_payment']:'7' AND status:'requires_capture'"}
+    )
+
+    assert [intent.id for intent in found.data] == [first.id]
+    assert found.object == "search_result"
+
+
+def test_multicapture_captures_in_parts_then_a_cancel_releases_the_rest(stripe_client, fake_stripe):
+    intent = authorize(
+        stripe_client,
+        1000,
+        payment_method_options={"card": {"request_multicapture": "if_available"}},
+    )
+
+    stripe_client.v1.payment_intents.capture(
+        intent.id, params={"amount_to_capture": 300, "final_capture": False}
+    )
+    partial = stripe_client.v1.payment_intents.capture(
+        intent.id, params={"amount_to_capture": 200, "final_capture": False}
+    )
+    assert (partial.status, partial.amount_received, partial.amount_capturable) == (
+        "requires_capture",
+        500,
+        500,
+    )
+    assert fake_stripe.charges[intent.latest_charge]["amount_captured"] == 500
+
+    released = stripe_client.v1.payment_intents.cancel(intent.id)
+    assert (released.status, released.amount_received, released.amount_capturable) == (
+        "succeeded",
+        500,
+        0,
+    )

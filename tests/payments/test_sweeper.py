@@ -13,10 +13,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from orders.models import SalesChannel
 from payments import services, tasks
 from payments.exceptions import GatewayUnavailable
 from payments.models import PaymentStatus, PaymentTransaction, Refund, StripeWebhookEvent
-from tests.payments.helpers import make_order, use_stripe
+from tests.payments.helpers import deliver, make_order, use_stripe
 from tests.stripe_fake import event_payload
 
 pytestmark = pytest.mark.django_db
@@ -154,32 +155,57 @@ def test_a_stored_stripe_event_never_processed_is_processed_once_by_the_sweeper(
     assert payment.order.events.filter(type="payment_captured").count() == 1
 
 
-def test_an_authorization_left_without_an_answer_settles_on_what_stripe_has(stripe_on):
-    order = make_order()
-    stripe_on.fail_next(1, "network_after", method="POST", path="/v1/payment_intents")
+def test_a_stripe_event_that_could_not_reach_stripe_is_noted_and_swept_again(
+    client, stripe_on, django_capture_on_commit_callbacks
+):
+    # given a paid payment link whose webhook is stored, but Stripe fails when it is read
+    order = make_order(kind=SalesChannel.Kind.PHONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = services.send_payment_link(order=order)
+    stripe_on.complete_checkout(payment.checkout_session_id)
+    with django_capture_on_commit_callbacks(execute=False):
+        deliver(client, "checkout.session.completed", stripe_on.object(payment.checkout_session_id))
+    stored = StripeWebhookEvent.objects.get()
+    stripe_on.fail_next(1, "server_error", method="GET", path="/v1/payment_intents/*")
     with pytest.raises(GatewayUnavailable):
-        services.authorize_payment(order=order, payment_method="pm_card_visa")
+        services.process_stripe_event(event_pk=stored.pk)
+    stored.refresh_from_db()
+    assert stored.processed_at is None
+    assert stored.error.startswith("retrying: Stripe could not be reached")
 
-    services.sweep_stuck_work(now=later())
+    # when the sweeper comes by, it is processed
+    assert services.sweep_stuck_work(now=later())["events"] == 1
 
-    payment = order.payments.get()
+    stored.refresh_from_db()
+    payment.refresh_from_db()
+    assert (stored.processed_at is not None, stored.error) == (True, "")
     assert payment.status == PaymentStatus.AUTHORIZED
-    assert payment.transactions.get().outcome == Outcome.SUCCEEDED
-    assert len(stripe_on.requests_to("POST", "/v1/payment_intents")) == 1  # looked up, not resent
 
 
-def test_an_authorization_that_never_reached_stripe_fails_after_the_sweep(stripe_on):
+@pytest.mark.parametrize(
+    ("fault", "status", "outcome", "intents"),
+    [
+        # Stripe authorized, the answer was lost: the payment is authorized
+        ("network_after", PaymentStatus.AUTHORIZED, Outcome.SUCCEEDED, 1),
+        # the request never reached Stripe: the payment fails, nothing is authorized
+        ("network", PaymentStatus.FAILED, Outcome.FAILED, 0),
+    ],
+)
+def test_an_authorization_left_without_an_answer_settles_on_what_stripe_has(
+    stripe_on, fault, status, outcome, intents
+):
     order = make_order()
-    stripe_on.fail_next(1, "network", method="POST", path="/v1/payment_intents")
+    stripe_on.fail_next(1, fault, method="POST", path="/v1/payment_intents")
     with pytest.raises(GatewayUnavailable):
         services.authorize_payment(order=order, payment_method="pm_card_visa")
 
     services.sweep_stuck_work(now=later())
 
     payment = order.payments.get()
-    assert (payment.status, payment.failure_code) == (PaymentStatus.FAILED, "not_found")
-    assert payment.transactions.get().outcome == Outcome.FAILED
-    assert stripe_on.payment_intents == {}
+    assert payment.status == status
+    assert payment.transactions.get().outcome == outcome
+    assert len(stripe_on.payment_intents) == intents
+    assert len(stripe_on.requests_to("POST", "/v1/payment_intents")) == 1  # looked up, not resent
 
 
 def test_beat_runs_the_sweeper_every_minute():
