@@ -7,6 +7,7 @@ other test directories can import it, or pull these fixtures in with
 
 import pytest
 
+from tests.payments.helpers import use_stripe
 from tests.stripe_fake import FakeStripe
 
 
@@ -32,3 +33,10 @@ def fake_stripe():
 def stripe_client(fake_stripe):
     """A real ``stripe.StripeClient`` aimed at the fake, with ``max_network_retries=0``."""
     return fake_stripe.client()
+
+
+@pytest.fixture
+def stripe_on(settings, fake_stripe):
+    """The OMS aimed at the fake Stripe (the real SDK, ``settings`` restored after the test)."""
+    use_stripe(settings, fake_stripe)
+    return fake_stripe

@@ -10,18 +10,12 @@ from orders.models import OrderEvent
 from payments import selectors, services, tasks
 from payments.exceptions import InvalidPaymentState, PaymentAmountError
 from payments.models import PaymentStatus, PaymentTransaction
-from tests.payments.helpers import events_of, make_order, use_stripe
+from tests.payments.helpers import events_of, make_order
 
 pytestmark = pytest.mark.django_db
 
 T = OrderEvent.Type
 CAPTURES = "/v1/payment_intents/*/capture"
-
-
-@pytest.fixture
-def stripe_on(settings, fake_stripe):
-    use_stripe(settings, fake_stripe)
-    return fake_stripe
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ without ``orders`` importing ``payments``.
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from inventory.models import StockLevel, StockMovement
 from orders import services as order_services
@@ -17,18 +19,12 @@ from orders.models import PaymentStatus as OrderPaymentStatus
 from payments import selectors, services
 from payments.exceptions import InvalidPaymentState, PaymentAmountError
 from payments.models import Method, Payment, PaymentStatus
-from tests.payments.helpers import events_of, make_order, use_stripe
+from tests.payments.helpers import events_of, make_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 T = OrderEvent.Type
 CAPTURES = "/v1/payment_intents/*/capture"
-
-
-@pytest.fixture
-def stripe_on(settings, fake_stripe):
-    use_stripe(settings, fake_stripe)
-    return fake_stripe
 
 
 def authorized_order(quantity: int = 2):
@@ -102,9 +98,10 @@ def test_shipping_an_order_that_is_not_in_the_warehouse_moves_no_stock():
     before = list(StockLevel.objects.values_list("on_hand", "reserved"))
     movements = StockMovement.objects.count()
 
-    # when someone ships it, it is refused before any stock leaves
-    with pytest.raises(InvalidTransition):
+    # when someone ships it, it is refused before any stock is touched (not merely rolled back)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(InvalidTransition):
         order_services.ship_order(order=order)
+    assert not [q["sql"] for q in queries if "inventory_stock" in q["sql"]]
 
     assert list(StockLevel.objects.values_list("on_hand", "reserved")) == before
     assert StockMovement.objects.count() == movements

@@ -34,12 +34,6 @@ CAPTURES = "/v1/payment_intents/*/capture"
 
 
 @pytest.fixture
-def stripe_on(settings, fake_stripe):
-    use_stripe(settings, fake_stripe)
-    return fake_stripe
-
-
-@pytest.fixture
 def order(stripe_on):
     return make_order()  # 2 × 50.00 = 100.00 USD
 

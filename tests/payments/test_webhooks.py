@@ -20,19 +20,12 @@ from tests.payments.helpers import (
     events_of,
     make_order,
     stale,
-    use_stripe,
 )
 from tests.stripe_fake import event_payload, sign_webhook
 
 pytestmark = pytest.mark.django_db
 
 T = OrderEvent.Type
-
-
-@pytest.fixture
-def stripe_on(settings, fake_stripe):
-    use_stripe(settings, fake_stripe)
-    return fake_stripe
 
 
 @pytest.fixture
