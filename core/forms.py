@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.exceptions import DomainError
+from core.parsing import parse_ascii_int
 
 
 class ErrorTarget(Protocol):
@@ -35,9 +36,9 @@ class FieldPath:
     def parse(cls, path: str) -> "FieldPath":
         head, _, rest = path.partition(".")
         name, bracket, index = head.partition("[")
-        number = index.removesuffix("]")
-        if bracket and index.endswith("]") and number.isascii() and number.isdigit():
-            return cls(name, int(number), rest)
+        number = parse_ascii_int(index.removesuffix("]")) if index.endswith("]") else None
+        if bracket and number is not None:
+            return cls(name, number, rest)
         return cls(head, None, rest)
 
 

@@ -16,6 +16,7 @@ from typing import ClassVar
 from django.http import QueryDict
 
 from core.money import ZERO, to_money
+from core.parsing import parse_ascii_int
 from inventory.models import Product
 
 from .services import LineRequest
@@ -28,10 +29,8 @@ AMOUNT = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?", re.ASCII)
 
 def parse_quantity(text: str, *, minimum: int) -> int | None:
     """ASCII digits from ``minimum`` to MAX_QUANTITY, else None ("٣", "1e3" and "+2" are not)."""
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_QUANTITY)):
-        return None
-    quantity = int(text)
-    return quantity if minimum <= quantity <= MAX_QUANTITY else None
+    quantity = parse_ascii_int(text, max_digits=len(str(MAX_QUANTITY)))
+    return quantity if quantity is not None and minimum <= quantity <= MAX_QUANTITY else None
 
 
 def parse_amount(text: str) -> Decimal | None:
@@ -113,8 +112,9 @@ def apply_row_action(post: QueryDict) -> tuple[QueryDict, bool]:
     """
     rows = _posted_rows(post)
     remove, add = post.get("remove_row", ""), post.get("add_sku", "").strip()
-    if remove.isascii() and remove.isdigit() and int(remove) < len(rows):
-        del rows[int(remove)]
+    index = parse_ascii_int(remove)
+    if index is not None and index < len(rows):
+        del rows[index]
     skus = [row[0] for row in rows]
     if add in skus:
         row = rows[skus.index(add)]

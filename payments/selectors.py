@@ -205,7 +205,13 @@ PAYMENT_ACTIONS = {
     "record": "payments.record_payment",
     "send_link": "payments.send_payment_link",
 }
-CLOSED_ORDER_STATUSES = frozenset({OrderStatus.CANCELLED, OrderStatus.COMPLETED})
+# An order in one of these takes no new payment, payment link or receipt.
+CLOSED_ORDER_STATUSES = frozenset({OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.COMPLETED})
+
+
+def takes_new_payments(order: Order) -> bool:
+    """The one rule the services enforce and the panel's buttons follow."""
+    return order.status not in CLOSED_ORDER_STATUSES
 
 
 def payment_actions(user, payment: Payment) -> dict[str, bool]:
@@ -231,10 +237,10 @@ def payment_actions(user, payment: Payment) -> dict[str, bool]:
 
 def order_payment_actions(user, order: Order) -> dict[str, bool]:
     """The order-level payment actions: send a payment link, record a manual payment."""
-    open_order = order.status not in CLOSED_ORDER_STATUSES and order.status != OrderStatus.DRAFT
+    open_order = takes_new_payments(order)
     return {
         "send_link": open_order and user.has_perm("payments.send_payment_link"),
-        "record": order.status != OrderStatus.DRAFT and user.has_perm("payments.record_payment"),
+        "record": open_order and user.has_perm("payments.record_payment"),
     }
 
 

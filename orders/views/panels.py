@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from core.parsing import parse_ascii_int
 from core.permissions import staff_view
 from customers.models import Customer
 from inventory.selectors import product_for_detail
@@ -19,17 +20,13 @@ CUSTOMER_ORDERS_PER_PAGE = 25
 # The customer list shows 50 a page; more ids than this in one request are not a page's.
 MAX_LISTED_CUSTOMERS = 100
 WAITING_LINES_SHOWN = 10
-MAX_ID_DIGITS = 12
 
 
 def listed_customer_ids(request: HttpRequest) -> list[int]:
     """The ``customer`` ids of the query string: ASCII digits only, at most a page's worth."""
     values = request.GET.getlist("customer")[:MAX_LISTED_CUSTOMERS]
-    return [
-        int(value)
-        for value in values
-        if value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS
-    ]
+    parsed = (parse_ascii_int(value) for value in values)
+    return [pk for pk in parsed if pk is not None]
 
 
 @staff_view("customers.view_customer", "orders.view_order")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from core.money import to_money
 from orders.models import Order, OrderEvent
 
-from .. import events, tasks
+from .. import events, selectors, tasks
 from ..exceptions import (
     GatewayError,
     GatewayRejected,
@@ -38,7 +38,6 @@ from ..models import (
 )
 from .capture import request_void
 from .common import (
-    CLOSED_ORDER_STATUSES,
     OPEN_OUTCOMES,
     Actor,
     Answer,
@@ -79,7 +78,7 @@ def payment_refusal(payment: Payment) -> str:
     """Why the customer may not pay this payment now ("" when they may): the order is
     cancelled or completed, the payment is no longer open, or a newer link replaced it."""
     order = payment.order
-    if order.status in CLOSED_ORDER_STATUSES:
+    if not selectors.takes_new_payments(order):
         return f"order {order.number} is {order.get_status_display().lower()}"
     if payment.status != PaymentStatus.PENDING:
         return f"this payment is {payment.get_status_display().lower()}"

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from core.money import ZERO, to_money
 from orders import services as order_services
-from orders.models import Order, OrderStatus
+from orders.models import Order
 
 from .. import events, selectors
 from ..exceptions import (
@@ -73,7 +73,6 @@ STATE_FIELDS = [
     "failure_message",
     "updated_at",
 ]
-CLOSED_ORDER_STATUSES = frozenset({OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.COMPLETED})
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -274,7 +273,7 @@ def record_failure(
 
 
 def check_order_open(order: Order) -> None:
-    if order.status in CLOSED_ORDER_STATUSES:
+    if not selectors.takes_new_payments(order):
         raise InvalidPaymentState(
             f"Order {order.number} is {order.get_status_display().lower()}: "
             "it takes no new payments.",
@@ -482,12 +481,12 @@ def converge(payment: Payment, answer: Answer, actor: Actor) -> None:
 # --- the order's payment status -----------------------------------------------------------
 
 
-def refresh_order_payment_status(order: Order) -> str:
+def refresh_order_payment_status(order: Order) -> selectors.PaymentSummary:
     """Write ``Order.payment_status`` as derived from the payments (``selectors``: one place).
 
     Callers hold the order's lock, so two payments changing at once cannot both write a stale
-    status. Any service that changes an order's total should call it too.
+    status. Returns the summary it derived the status from, for callers that read on.
     """
-    status = selectors.payment_summary(order).status
-    order_services.set_payment_status(order=order, status=status)
-    return status
+    summary = selectors.payment_summary(order)
+    order_services.set_payment_status(order=order, status=summary.status)
+    return summary

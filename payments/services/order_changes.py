@@ -95,8 +95,7 @@ def order_cancelled(*, order: Order, actor: Actor = None) -> list[Payment]:
                 request_void(payment=payment, actor=actor)
         except PaymentError as error:
             logger.warning("void of payment %s for %s refused: %s", payment.pk, order, error)
-    refresh_order_payment_status(order)
-    _flag_refund_due(order, actor)
+    _flag_refund_due(order, refresh_order_payment_status(order), actor)
     return payments
 
 
@@ -107,9 +106,8 @@ def order_total_changed(*, order: Order, actor: Actor = None) -> None:
     the difference (staff send a link for it from the payments panel); less than was captured
     shows the refund due.
     """
-    refresh_order_payment_status(order)
-    summary = selectors.payment_summary(order)
-    if _flag_refund_due(order, actor):
+    summary = refresh_order_payment_status(order)
+    if _flag_refund_due(order, summary, actor):
         return
     if order.status != OrderStatus.CONFIRMED or order.channel.allow_unpaid_confirmation:
         return
@@ -135,10 +133,10 @@ def release_payment_hold(*, order: Order, actor: Actor = None) -> bool:
     return True
 
 
-def _flag_refund_due(order: Order, actor: Actor) -> bool:
+def _flag_refund_due(order: Order, summary: selectors.PaymentSummary, actor: Actor) -> bool:
     """Note on the timeline when the order holds more money than it is owed (cancelled after
     capture, or edited below what was captured); Finance's queue lists such orders."""
-    due = selectors.payment_summary(order).refund_due
+    due = summary.refund_due
     if due <= ZERO:
         return False
     events.refund_due(order, due, actor)
