@@ -100,6 +100,20 @@ def _recorded_capture(
     return value, key, find_call(payment, Kind.CAPTURE, key)
 
 
+def _record_capture(
+    payment: Payment, key: str, value: Decimal, final: bool, request_id: str, actor: Actor
+) -> PaymentTransaction:
+    """The capture's call record (pending until the gateway answers), made once per key."""
+    return open_call(
+        payment,
+        Kind.CAPTURE,
+        key,
+        value,
+        request={"final": final, "request_id": request_id},
+        actor=actor,
+    )
+
+
 def capture_payment(
     *,
     payment: Payment,
@@ -127,15 +141,7 @@ def capture_payment(
             if recorded is None or recorded.outcome not in OPEN_OUTCOMES:
                 raise
             return Call(txn=recorded, answer=Answer(error=refusal))  # close it: nothing to do
-        txn = open_call(
-            locked,
-            Kind.CAPTURE,
-            key,
-            value,
-            request={"final": final, "request_id": request_id},
-            actor=actor,
-        )
-        return claim_call(txn)
+        return claim_call(_record_capture(locked, key, value, final, request_id, actor))
 
     def send(locked: Payment, call: Call) -> GatewayResult:
         return get_gateway(locked.gateway).capture(
@@ -177,14 +183,7 @@ def request_capture(
         if recorded is not None and recorded.succeeded:
             return payment
         value = _check_capturable(payment, value, key)
-        open_call(
-            payment,
-            Kind.CAPTURE,
-            key,
-            value,
-            request={"final": final, "request_id": request_id},
-            actor=actor,
-        )
+        _record_capture(payment, key, value, final, request_id, actor)
         tasks.capture_payment.delay_on_commit(
             payment.pk, str(value), actor_id(actor), final, request_id
         )
