@@ -25,7 +25,8 @@ class HoldCount:
 @dataclass(frozen=True)
 class OrderFigures:
     placed_today: int
-    revenue_today: list[tuple[str, Decimal]]  # (currency, amount), only currencies sold in
+    # (currency, amount), only currencies sold in; None when not asked for
+    revenue_today: list[tuple[str, Decimal]] | None
     to_confirm: int
     to_process: int
     to_ship: int
@@ -43,12 +44,13 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     )
 
 
-def order_figures(day: date) -> OrderFigures:
+def order_figures(day: date, *, with_revenue: bool = True) -> OrderFigures:
     """Every order figure of the home page in two queries.
 
     The counts are conditional aggregates over open orders and the day's orders, grouped by
     currency so that the day's revenue comes out per currency in the same query; the counts
-    are then summed over the currencies.
+    are then summed over the currencies. ``with_revenue=False`` leaves the money out, for
+    roles that handle the work but not the money (Warehouse).
     """
     start, end = day_bounds(day)
     placed_that_day = Q(placed_at__gte=start, placed_at__lt=end)
@@ -63,20 +65,23 @@ def order_figures(day: date) -> OrderFigures:
         reason: Count("pk", filter=Q(status=S.ON_HOLD, hold_reason=reason))
         for reason in HoldReason.values
     }
+    revenue = (
+        {"revenue": Sum("total", filter=placed_that_day & ~Q(status=S.CANCELLED))}
+        if with_revenue
+        else {}
+    )
     rows = list(
         Order.objects.filter(placed_that_day | Q(status__in=OPEN_STATUSES))
         .values("currency")
-        .annotate(
-            **counts,
-            **holds,
-            revenue=Sum("total", filter=placed_that_day & ~Q(status=S.CANCELLED)),
-        )
+        .annotate(**counts, **holds, **revenue)
         .order_by("currency")
     )
     totals = {name: sum(row[name] for row in rows) for name in counts | holds}
     return OrderFigures(
         **{name: totals[name] for name in counts},
-        revenue_today=[(row["currency"], row["revenue"]) for row in rows if row["revenue"]],
+        revenue_today=[(row["currency"], row["revenue"]) for row in rows if row["revenue"]]
+        if with_revenue
+        else None,
         on_hold_by_reason=[
             HoldCount(reason, HoldReason(reason).label, totals[reason])
             for reason in HoldReason.values
@@ -112,14 +117,13 @@ def recent_orders(limit: int = 10) -> list[Order]:
     )
 
 
-def search_orders(text: str, limit: int = 8) -> list[Order]:
+def search_orders(text: str, *, by_email: bool = True, limit: int = 8) -> list[Order]:
     """By number as staff type it ("123" finds SO-000123 by its index), channel order id,
-    the start of the customer's e-mail or part of their name."""
-    matches = (
-        exact_order_match(text)
-        | Q(customer__email__istartswith=text)
-        | Q(customer__name__icontains=text)
-    )
+    the start of the customer's e-mail or part of their name. ``by_email=False`` for users
+    who may not see customer records: a match would tell them whose address it is."""
+    matches = exact_order_match(text) | Q(customer__name__icontains=text)
+    if by_email:
+        matches |= Q(customer__email__istartswith=text)
     return list(
         Order.objects.filter(matches)
         .select_related("customer")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -21,3 +22,19 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class IdempotencyKey(models.Model):
+    """A form token that was used, and what its first post made (``core.idempotency``).
+
+    The unique ``token`` is the lock: it is written in the same transaction as the work.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=100)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.token[:8]}…"

@@ -1,18 +1,17 @@
 """Every write to customers: each service validates everything first, then writes atomically."""
 
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.text import capfirst
 
+from core.countries import is_country
 from core.exceptions import DomainError
 
 from .models import Address, Customer
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
-COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 
 
 class CustomerValidationError(DomainError):
@@ -53,9 +52,12 @@ def _address_for(customer: Customer, data: dict[str, Any]) -> Address:
     values = {key: str(data.get(key) or "").strip() for key in ADDRESS_FIELDS}
     values["name"] = values["name"] or customer.name
     values["country"] = values["country"].upper()
-    if not COUNTRY_CODE.fullmatch(values["country"]):
+    if not values["country"]:
+        raise CustomerValidationError("Country is required.", field="address.country")
+    if not is_country(values["country"]):
         raise CustomerValidationError(
-            f"Address country must be a two-letter ISO code, got {values['country']!r}.",
+            f"{values['country']} is not a country code: use the two-letter ISO 3166 code, "
+            "such as US or DE.",
             field="address.country",
         )
     address = Address(customer=customer, kind=Address.Kind.SHIPPING, is_default=True, **values)

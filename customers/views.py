@@ -1,10 +1,11 @@
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
+from core.pagination import CappedPaginator
 from core.permissions import staff_view
 
 from . import selectors
@@ -40,7 +41,8 @@ def wants_fragment(request: HttpRequest) -> bool:
 
 
 def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    """A page whose count stops at a cap ("1,000+ customers"): no COUNT(*) of the table."""
+    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 # Vary: the same URL answers with a fragment or a page; the back button must get the page.
@@ -50,9 +52,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     filterset = CustomerFilter(request.GET, queryset=selectors.customers_for_list())
     # An invalid filter (a stale bookmark) lists nobody rather than silently everybody.
     customers = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = paginate(request, customers, CUSTOMERS_PER_PAGE)
     context = {
         "filterset": filterset,
-        "page": paginate(request, customers, CUSTOMERS_PER_PAGE),
+        "page": page,
+        "count_label": page.paginator.count_label(noun="customer"),
         "sort": sort_links(request.GET.get("sort", "")),
     }
     template = "customers/customer_list.html"

@@ -414,7 +414,7 @@ ORDER_NOTES = (
     "Please call before delivery.",
     "Birthday present: no prices on the packing slip.",
 )
-EMAIL_STEP = {"placed": "place", "shipped": "ship", "cancelled": "cancel"}
+EMAIL_STEP = {"placed": "place", "confirmed": "confirm", "shipped": "ship", "cancelled": "cancel"}
 EVENT_STEP = {
     OrderEvent.Type.PLACED: "place",
     OrderEvent.Type.DRAFT_CREATED: "place",
@@ -428,4 +428,10 @@ EVENT_STEP = {
     OrderEvent.Type.SHIPPED: "ship",
     OrderEvent.Type.DELIVERED: "deliver",
     OrderEvent.Type.COMPLETED: "complete",
+    OrderEvent.Type.PAYMENT_AUTHORIZED: "pay",
+    OrderEvent.Type.PAYMENT_CAPTURED: "pay",
+    OrderEvent.Type.PAYMENT_RECEIVED: "pay",
+    OrderEvent.Type.PAYMENT_REFUNDED: "refund",
+    OrderEvent.Type.PRICE_OVERRIDDEN: "place",
+    OrderEvent.Type.REFUND_DUE: "cancel",
 }

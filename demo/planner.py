@@ -144,7 +144,29 @@ def plan_order(rng: random.Random, index: int, now: datetime) -> OrderPlan:
     for step, hours in zip(plan.steps, durations, strict=True):
         moment += timedelta(hours=hours)
         plan.times[step] = moment
+    add_payment_times(plan, now)
     return plan
+
+
+PAYMENT_DELAY = timedelta(minutes=4)  # a card is charged, or cash taken, just after placing
+REFUND_DELAY = timedelta(minutes=25)  # Finance refunds soon after the cancellation
+
+
+def add_payment_times(plan: OrderPlan, now: datetime) -> None:
+    """When the order was paid ("pay") and refunded ("refund"), for the payments to carry.
+
+    Payment comes just after placing, before any later step; the refund just after the
+    cancellation, before now. Each keeps to half the gap it falls in, so the order holds.
+    """
+    if plan.payment_status not in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
+        return
+    place = plan.times["place"]
+    later = [moment for step, moment in plan.times.items() if step != "place"]
+    next_step = min(later, default=now)
+    plan.times["pay"] = place + min(PAYMENT_DELAY, (next_step - place) / 2)
+    if plan.payment_status == PaymentStatus.REFUNDED:
+        cancelled = plan.times["cancel"]
+        plan.times["refund"] = cancelled + min(REFUND_DELAY, (now - cancelled) / 2)
 
 
 # --- customers -------------------------------------------------------------------------------
@@ -315,11 +337,9 @@ def plan_lines(
         discount = ZERO
         if rng.random() < 0.12:
             line_total = price * quantity
-            discount = (
-                to_money(line_total * Decimal("0.10"))
-                if rng.random() < 0.5
-                else min(Decimal("5.00"), line_total)
-            )
+            # Within what Customer service may give (OMS_CS_DISCOUNT_LIMIT_PERCENT).
+            share = Decimal("0.10") if rng.random() < 0.5 else Decimal("0.05")
+            discount = to_money(line_total * share)
         lines.append(
             LineRequest(
                 product=product,

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, Sum, Value, When
 from django.db.models.functions import Lower
 from django.test import override_settings
 from django.utils import timezone
@@ -29,6 +29,7 @@ from orders import services as order_services
 from orders.models import HoldReason, Order, OrderEvent, PaymentStatus, SalesChannel, TaxRate
 from orders.models import OrderStatus as S
 from payments import services as payment_services
+from payments.models import Payment
 
 from . import planner
 from .data import (
@@ -250,13 +251,20 @@ class OrderSeeder:
         self.demand = planner.plan_demand(seed, shippable, products)
 
     def seed_orders(self, target: int, *, existing: int) -> int:
-        """Orders ``existing`` to ``target`` of the plan, in batches; how many were made."""
+        """Orders ``existing`` to ``target`` of the plan, in batches; how many were made.
+
+        They are placed oldest first, so order numbers (a database sequence) follow placement
+        time as they do in a real shop.
+        """
+        planned = []
+        for index in range(existing, target):
+            rng = random.Random(f"{self.seed}:order:{index}")
+            planned.append((rng, planner.plan_order(rng, index, self.now)))
+        planned.sort(key=lambda pair: (pair[1].start, pair[1].index))
         timelines: dict[int, OrderPlan] = {}
-        for batch_start in range(existing, target, BATCH_SIZE):
+        for batch_start in range(0, len(planned), BATCH_SIZE):
             with transaction.atomic():
-                for index in range(batch_start, min(batch_start + BATCH_SIZE, target)):
-                    rng = random.Random(f"{self.seed}:order:{index}")
-                    plan = planner.plan_order(rng, index, self.now)
+                for rng, plan in planned[batch_start : batch_start + BATCH_SIZE]:
                     order = self.create_order(rng, plan)
                     if order is not None:
                         timelines[order.pk] = plan
@@ -274,7 +282,7 @@ class OrderSeeder:
         users = self.users
         placed_by = {
             "phone": users["service"],
-            "wholesale": users["service"],
+            "wholesale": users["manager"],  # trade prices are a price override
             "pos": users["manager"],
         }
 
@@ -375,8 +383,9 @@ class OrderSeeder:
     def backdate(self, timelines: dict[int, OrderPlan]) -> None:
         """Spread the new orders and their timelines over the days the plans gave them.
 
-        The services stamp everything "now"; the demo needs history. The stock ledger and the
-        payments are left as written.
+        The services stamp everything "now"; the demo needs history, and every record of an
+        order tells the same one: its events, its payments and refunds, and the stock it took
+        out of the ledger when it shipped.
         """
         ids = list(timelines)
         for start in range(0, len(ids), 200):
@@ -403,6 +412,43 @@ class OrderSeeder:
                         step = EVENT_STEP.get(event.type)
                         event.created_at = times.get(step, max(times.values()))
                 OrderEvent.objects.bulk_update(events, ["created_at"], batch_size=500)
+                backdate_payments(chunk, timelines)
+                backdate_shipments(chunk, timelines)
+
+
+def backdate_payments(order_ids: list[int], timelines: dict[int, OrderPlan]) -> None:
+    """Payments at the plan's "pay" moment, refunds (and their transactions) at "refund"."""
+    for payment in Payment.objects.filter(order_id__in=order_ids).only("pk", "order_id"):
+        times = timelines[payment.order_id].times
+        paid, refunded = times["pay"], times.get("refund")
+        Payment.objects.filter(pk=payment.pk).update(
+            created_at=paid,
+            updated_at=refunded or paid,
+            authorized_at=Case(When(authorized_at__isnull=False, then=Value(paid))),
+            captured_at=Case(When(captured_at__isnull=False, then=Value(paid))),
+        )
+        payment.transactions.filter(refund__isnull=True).update(
+            created_at=paid, attempted_at=Case(When(attempted_at__isnull=False, then=Value(paid)))
+        )
+        if refunded:
+            payment.refunds.update(
+                created_at=refunded,
+                completed_at=Case(When(completed_at__isnull=False, then=Value(refunded))),
+            )
+            payment.transactions.filter(refund__isnull=False).update(
+                created_at=refunded,
+                attempted_at=Case(When(attempted_at__isnull=False, then=Value(refunded))),
+            )
+
+
+def backdate_shipments(order_ids: list[int], timelines: dict[int, OrderPlan]) -> None:
+    """The ledger's sale rows of each shipped order at the moment it shipped."""
+    numbers = dict(Order.objects.filter(pk__in=order_ids).values_list("number", "pk"))
+    for number, pk in numbers.items():
+        if shipped := timelines[pk].times.get("ship"):
+            StockMovement.objects.filter(reference=number, reason=StockMovement.Reason.SALE).update(
+                created_at=shipped
+            )
 
 
 def shippable_units(product: Product) -> int:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.roles import CHANGE_PRODUCT_PRICE
 
 from .models import Location, Product, StockLevel, StockMovement
 
@@ -63,6 +64,19 @@ class ProductAdmin(admin.ModelAdmin):
         ("Record", {"fields": (*TIMESTAMPS, "ledger_link")}),
     )
     inlines = (StockLevelInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        """Price and cost are shown to everyone who may open a product, and are written only by
+        users with their own permission: a read-only field is not in the form, so a posted
+        price is ignored rather than saved."""
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.has_perm(CHANGE_PRODUCT_PRICE):
+            return readonly
+        return (*readonly, "unit_price", "cost")
+
+    def has_add_permission(self, request) -> bool:
+        """A new product needs its price, so adding one takes the price permission too."""
+        return super().has_add_permission(request) and request.user.has_perm(CHANGE_PRODUCT_PRICE)
 
     @admin.display(description="stock ledger")
     def ledger_link(self, obj: Product) -> str:

@@ -18,3 +18,9 @@ class InsufficientStock(StockError):
         )
         super().__init__(f"Not enough stock for {detail}")
         self.args = (shortages,)
+
+
+class ProductError(DomainError):
+    """A product that would not be well-formed (a SKU with a slash, a duplicate SKU)."""
+
+    code = "invalid_product"

@@ -1,11 +1,21 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from core.models import TimeStampedModel
 
+# SKUs go in URLs, file names and search: letters, digits and - _ . only ("A/B" broke pages).
+SKU_PATTERN = r"\A[A-Za-z0-9._-]+\Z"
+validate_sku = RegexValidator(
+    SKU_PATTERN,
+    "A SKU may only contain letters A–Z, digits and - _ . (no spaces or slashes).",
+    code="invalid_sku",
+)
+
 
 class Product(TimeStampedModel):
-    sku = models.CharField("SKU", max_length=64, unique=True)
+    sku = models.CharField("SKU", max_length=64, unique=True, validators=[validate_sku])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
@@ -25,8 +35,24 @@ class Product(TimeStampedModel):
                 condition=models.Q(unit_price__gte=0), name="product_price_gte_0"
             ),
             models.CheckConstraint(condition=models.Q(cost__gte=0), name="product_cost_gte_0"),
+            # The database holds the rule too: bulk loads and seeders skip the validator.
+            models.CheckConstraint(
+                condition=models.Q(sku__regex=SKU_PATTERN),
+                name="product_sku_characters",
+                violation_error_message=validate_sku.message,
+            ),
+            # "mug-1" and "MUG-1" are one SKU to the people who type them.
+            models.UniqueConstraint(
+                Lower("sku"),
+                name="product_sku_unique_ignoring_case",
+                violation_error_message="A product with this SKU already exists (SKUs ignore "
+                "case).",
+            ),
         ]
-        permissions = [("adjust_stock", "Can adjust stock levels")]
+        permissions = [
+            ("adjust_stock", "Can adjust stock levels"),
+            ("change_product_price", "Can change product prices and costs"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} · {self.name}"
@@ -107,6 +133,7 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment", "Adjustment"
         TRANSFER = "transfer", "Transfer"
         CORRECTION = "correction", "Correction"
+        WRITE_OFF = "write_off", "Write-off (reserved stock)"
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="movements")

@@ -6,14 +6,20 @@ or reserve more than is on hand, and the CHECK constraints back that up in the d
 
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from .exceptions import InsufficientStock, StockError
+from core.limits import INTEGER_COLUMN_MAX, check_money, check_quantity
+from core.money import ZERO
+
+from .exceptions import InsufficientStock, ProductError, StockError
 from .models import Location, Product, StockLevel, StockMovement
-from .signals import stock_received
+from .signals import reserved_stock_written_off, stock_received
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +71,7 @@ def _move(
     updated = (
         StockLevel.objects.filter(pk=level.pk, reserved__gte=release_reserved)
         .filter(on_hand__gte=F("reserved") - release_reserved - quantity)
+        .filter(on_hand__lte=INTEGER_COLUMN_MAX - max(quantity, 0))
         .update(
             on_hand=F("on_hand") + quantity,
             reserved=F("reserved") - release_reserved,
@@ -72,6 +79,13 @@ def _move(
     )
     if not updated:
         level.refresh_from_db()
+        if level.on_hand > INTEGER_COLUMN_MAX - quantity:
+            raise StockError(
+                f"{product.sku} at {location.code} cannot hold more than "
+                f"{INTEGER_COLUMN_MAX:,} units.",
+                code="quantity_out_of_range",
+                field="quantity",
+            )
         raise InsufficientStock([(product.sku, -quantity, level.available)])
     return StockMovement.objects.create(
         product=product,
@@ -111,7 +125,13 @@ def receive_stock(
     note: str = "",
     user: AbstractBaseUser | None = None,
 ) -> StockMovement:
-    _require_positive(quantity)
+    check_quantity(
+        quantity,
+        field="quantity",
+        label="Quantity received",
+        maximum=settings.OMS_MAX_STOCK_ADJUSTMENT,
+        error=StockError,
+    )
     movement = _move(
         product=product,
         location=location,
@@ -143,8 +163,17 @@ def adjust_stock(
     if reason not in ADJUSTMENT_REASONS:
         allowed = ", ".join(sorted(ADJUSTMENT_REASONS))
         raise StockError(f"Reason must be one of: {allowed}.", code="invalid_reason")
+    limit = settings.OMS_MAX_STOCK_ADJUSTMENT
+    check_quantity(
+        quantity,
+        field="quantity",
+        label="Adjustment",
+        minimum=-limit,
+        maximum=limit,
+        error=StockError,
+    )
     if quantity == 0:
-        raise StockError("Quantity must not be zero.", code="invalid_quantity")
+        raise StockError("Quantity must not be zero.", code="invalid_quantity", field="quantity")
     movement = _move(
         product=product,
         location=location,
@@ -202,3 +231,107 @@ def commit(
         user=user,
         release_reserved=quantity,
     )
+
+
+@transaction.atomic
+def create_product(
+    *,
+    sku: str,
+    name: str,
+    unit_price: Decimal,
+    cost: Decimal = ZERO,
+    barcode: str = "",
+    allow_backorder: bool = False,
+) -> Product:
+    """A new product, checked as the admin form checks it (``Product.full_clean``: SKU
+    characters, SKU unique ignoring case, amounts that fit), with the first problem as a
+    ``ProductError`` on its field."""
+    prices = {
+        field: check_money(
+            amount,
+            field=field,
+            label=label,
+            maximum=settings.OMS_MAX_UNIT_PRICE,
+            error=ProductError,
+        )
+        for field, label, amount in (("unit_price", "Price", unit_price), ("cost", "Cost", cost))
+    }
+    product = Product(
+        sku=sku.strip(),
+        name=name.strip(),
+        **prices,
+        barcode=barcode.strip(),
+        allow_backorder=allow_backorder,
+    )
+    try:
+        product.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ProductError(messages[0], field="" if field == "__all__" else field) from error
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as error:  # the same SKU created at the same moment
+        raise ProductError(
+            f"A product with the SKU {product.sku} already exists.", field="sku"
+        ) from error
+    return product
+
+
+WRITE_OFF_REASONS = {"damaged": "Damaged", "lost": "Lost"}
+
+
+@transaction.atomic
+def write_off_reserved(
+    *,
+    product: Product,
+    location: Location,
+    quantity: int,
+    reason: str,
+    user: AbstractBaseUser | None = None,
+) -> StockMovement:
+    """Reserved units found damaged or lost leave stock together with their reservation.
+
+    On hand and reserved drop by ``quantity`` and the ledger records a write-off. Orders hears
+    of it in this same transaction (``reserved_stock_written_off``) and moves the orders that
+    held those units to other stock or backorders them: either all of it commits or none.
+    """
+    if reason not in WRITE_OFF_REASONS:
+        allowed = ", ".join(WRITE_OFF_REASONS)
+        raise StockError(
+            f"Reason must be one of: {allowed}.", code="invalid_reason", field="reason"
+        )
+    check_quantity(
+        quantity,
+        field="quantity",
+        label="Units written off",
+        maximum=settings.OMS_MAX_STOCK_ADJUSTMENT,
+        error=StockError,
+    )
+    level = lock_stock_levels(product_ids=[product.pk], location_ids=[location.pk])
+    reserved = level[0].reserved if level else 0
+    if quantity > reserved:
+        raise StockError(
+            f"Only {reserved} of {product.sku} reserved at {location.code}: "
+            "write off at most that many.",
+            code="not_reserved",
+            field="quantity",
+        )
+    movement = _move(
+        product=product,
+        location=location,
+        quantity=-quantity,
+        reason=Reason.WRITE_OFF,
+        note=f"Reserved stock written off: {WRITE_OFF_REASONS[reason].lower()}.",
+        user=user,
+        release_reserved=quantity,
+    )
+    reserved_stock_written_off.send(
+        sender=StockMovement,
+        product=product,
+        location=location,
+        quantity=quantity,
+        reason=reason,
+        user=user,
+    )
+    return movement

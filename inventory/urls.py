@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.product_list, name="product_list"),
     path("<str:sku>/", views.product_detail, name="product_detail"),
     path("<str:sku>/adjust/", views.stock_adjust, name="adjust"),
+    path("<str:sku>/write-off/", views.write_off_reserved, name="write_off"),
 ]

@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from core.exceptions import DomainError
+from core.idempotency import run_posted
 from core.permissions import staff_view
 
 from . import selectors, services
 from .filters import LedgerFilter, ProductFilter
-from .forms import StockAdjustmentForm
+from .forms import StockAdjustmentForm, WriteOffForm
 from .models import Product
 
 PRODUCTS_PER_PAGE = 50
@@ -78,6 +79,22 @@ def _adjust_context(
     }
 
 
+def _write_off_context(
+    request: HttpRequest,
+    product: Product,
+    form: WriteOffForm | None = None,
+    error: str = "",
+    success: str = "",
+) -> dict:
+    if not request.user.has_perm("inventory.adjust_stock"):
+        return {}
+    return {
+        "write_off_form": form or WriteOffForm(product=product),
+        "write_off_error": error,
+        "write_off_success": success,
+    }
+
+
 # Panels of the detail page that refresh themselves: the id htmx sends as HX-Target → context.
 PANELS: dict[str, Callable[[HttpRequest, Product], dict]] = {
     "stock-panel": _stock_context,
@@ -85,13 +102,16 @@ PANELS: dict[str, Callable[[HttpRequest, Product], dict]] = {
 }
 
 
-def _render_detail_page(request: HttpRequest, product: Product, **adjust) -> HttpResponse:
+def _render_detail_page(
+    request: HttpRequest, product: Product, *, write_off: dict | None = None, **adjust
+) -> HttpResponse:
     context = {
         "product": product,
         "currency": settings.OMS_DEFAULT_CURRENCY,
         **_stock_context(request, product),
         **_ledger_context(request, product),
         **_adjust_context(request, **adjust),
+        **_write_off_context(request, product, **(write_off or {})),
     }
     return render(request, DETAIL, context)
 
@@ -136,7 +156,15 @@ def stock_adjust(request: HttpRequest, sku: str) -> HttpResponse:
     error = success = ""
     if form.is_valid():
         try:
-            success = _apply_adjustment(product, form.cleaned_data, request.user)
+            # A second post of the same form (a double click) adjusts nothing more.
+            outcome = run_posted(
+                request,
+                scope=f"inventory.adjust:{product.pk}",
+                work=lambda: {
+                    "message": _apply_adjustment(product, form.cleaned_data, request.user)
+                },
+            )
+            success = outcome.result["message"]
         except DomainError as domain_error:
             error = domain_error.message
     if not request.htmx:
@@ -150,4 +178,56 @@ def stock_adjust(request: HttpRequest, sku: str) -> HttpResponse:
         **_adjust_context(request, form=fresh_form, error=error, success=success),
     }
     response = render(request, f"{DETAIL}#adjust-panel", context)
+    return trigger_client_event(response, "stockChanged") if success else response
+
+
+# --- writing off reserved stock -------------------------------------------------------------
+
+
+def _apply_write_off(product: Product, data: dict, user: AbstractBaseUser) -> str:
+    """Write the units off; the orders that held them are re-sourced or backordered (their
+    timelines say which) and the product's backorders panel shows it after ``stockChanged``."""
+    movement = services.write_off_reserved(
+        product=product,
+        location=data["location"],
+        quantity=data["quantity"],
+        reason=data["reason"],
+        user=user,
+    )
+    return (
+        f"Wrote off {-movement.quantity} reserved × {product.sku} at {movement.location.code} "
+        f"({data['reason']}); the orders holding them were re-sourced or backordered."
+    )
+
+
+@staff_view("inventory.view_product", "inventory.adjust_stock")
+@require_POST
+def write_off_reserved(request: HttpRequest, sku: str) -> HttpResponse:
+    product = selectors.product_for_detail(sku)
+    form = WriteOffForm(request.POST, product=product)
+    error = success = ""
+    if form.is_valid():
+        try:
+            # A second post of the same form (a double click) writes off nothing more.
+            outcome = run_posted(
+                request,
+                scope=f"inventory.write_off:{product.pk}",
+                work=lambda: {
+                    "message": _apply_write_off(product, form.cleaned_data, request.user)
+                },
+            )
+            success = outcome.result["message"]
+        except DomainError as domain_error:
+            error = domain_error.message
+    if not request.htmx:
+        if success:
+            messages.success(request, success)
+            return redirect("inventory:product_detail", sku=product.sku)
+        return _render_detail_page(request, product, write_off={"form": form, "error": error})
+    fresh_form = None if success else form
+    context = {
+        "product": product,
+        **_write_off_context(request, product, form=fresh_form, error=error, success=success),
+    }
+    response = render(request, f"{DETAIL}#write-off-panel", context)
     return trigger_client_event(response, "stockChanged") if success else response

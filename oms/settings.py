@@ -7,10 +7,12 @@ production hardening and requires `DJANGO_SECRET_KEY` and `DJANGO_ALLOWED_HOSTS`
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "axes",
     "core",
     "customers",
     "inventory",
@@ -74,7 +77,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "oms.urls"
@@ -142,6 +147,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Login safety (django-axes) ---------------------------------------------------------------
+# After OMS_LOGIN_FAILURE_LIMIT failed sign-ins for one username from one address, that pair is
+# locked out for OMS_LOGIN_COOLOFF_MINUTES, even with the right password; an administrator
+# unlocks it sooner in the admin (Axes › Access attempts) or with `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before the rest
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("OMS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OMS_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets that pair's earlier failures
+AXES_LOCKOUT_CALLABLE = "backoffice.views.locked_out"  # the login page, with the reason
+# Password reset links (e-mailed from DEFAULT_FROM_EMAIL) stay valid this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("OMS_PASSWORD_RESET_TIMEOUT_SECONDS", "7200"))
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -206,6 +227,17 @@ CELERY_BEAT_SCHEDULE = {
 OMS_DEFAULT_CURRENCY = os.environ.get("OMS_DEFAULT_CURRENCY", "USD")
 # Orders left unpaid (placed) or in draft longer than this are cancelled and their stock freed.
 OMS_STALE_ORDER_HOURS = int(os.environ.get("OMS_STALE_ORDER_HOURS", "72"))
+# Business maximums every service checks (core.limits), well inside what the columns hold, so
+# a mistyped figure is refused with the limit instead of stored and breaking every page.
+OMS_MAX_UNIT_PRICE = int(os.environ.get("OMS_MAX_UNIT_PRICE", "1000000"))
+OMS_MAX_QUANTITY = int(os.environ.get("OMS_MAX_QUANTITY", "100000"))
+OMS_MAX_STOCK_ADJUSTMENT = int(os.environ.get("OMS_MAX_STOCK_ADJUSTMENT", "1000000"))
+OMS_MAX_ORDER_TOTAL = int(os.environ.get("OMS_MAX_ORDER_TOTAL", "1000000000"))
+# A stock adjustment of more units than this asks the user to confirm it first.
+OMS_CONFIRM_STOCK_ADJUSTMENT = int(os.environ.get("OMS_CONFIRM_STOCK_ADJUSTMENT", "1000"))
+# Staff with orders.give_discount but not orders.override_price (Customer service) may discount
+# a line by at most this share of it; prices themselves they may not change.
+OMS_CS_DISCOUNT_LIMIT_PERCENT = Decimal(os.environ.get("OMS_CS_DISCOUNT_LIMIT_PERCENT", "10"))
 
 # --- Payments -------------------------------------------------------------------------------
 # Without STRIPE_SECRET_KEY card payments go to the simulated gateway (Stripe's test cards,
@@ -258,6 +290,22 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content Security Policy: every script and style comes from static/ (htmx too); templates carry
+# data attributes that static/js/oms.js handles, and htmx runs with allowEval off (base.html).
+# Enforced in production; in development the same policy is report-only, so a violation shows in
+# the browser console without breaking the page (tests/e2e enforce it where they check).
+CONTENT_SECURITY_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CSP = CONTENT_SECURITY_POLICY if PRODUCTION else {}
+SECURE_CSP_REPORT_ONLY = {} if PRODUCTION else CONTENT_SECURITY_POLICY
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

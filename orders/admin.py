@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.exceptions import DomainError
+from core.roles import VIEW_CUSTOMERS
 
 from . import services
 from .models import Allocation, Order, OrderEvent, OrderLine, SalesChannel, TaxRate
@@ -83,7 +84,7 @@ class OrderEventInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
-def _format_address(snapshot: dict) -> str:
+def _format_address(snapshot: dict, *, phone: bool = True) -> str:
     if not snapshot:
         return "—"
     city_line = " ".join(
@@ -96,7 +97,7 @@ def _format_address(snapshot: dict) -> str:
         city_line,
         snapshot.get("region"),
         snapshot.get("country"),
-        snapshot.get("phone"),
+        snapshot.get("phone") if phone else None,
     ]
     return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts if part))
 
@@ -127,6 +128,23 @@ ORDER_READONLY = (
     "cancel_reason",
     *TIMESTAMPS,
 )
+# Customer data, for users who may see customer records: the rest (Warehouse) ship to the name
+# and address on the order and see those only. Each field is dropped, or swapped for its
+# replacement, in the form, the list and the search.
+CUSTOMER_DATA = {
+    "customer": None,
+    "email": None,
+    "billing_address_display": None,
+    "shipping_address_display": "ship_to_display",
+    "customer__email": None,
+    "customer__name": None,
+}
+
+
+def _without_customer_data(fields) -> tuple[str, ...]:
+    return tuple(
+        CUSTOMER_DATA.get(field, field) for field in fields if CUSTOMER_DATA.get(field, field)
+    )
 
 
 @admin.register(Order)
@@ -149,7 +167,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "placed_at"
     show_full_result_count = False
     list_per_page = 50
-    readonly_fields = ORDER_READONLY
+    readonly_fields = (*ORDER_READONLY, "ship_to_display")
     fieldsets = (
         (None, {"fields": ("number", "channel", "external_id", "customer", "email", "placed_at")}),
         ("Status", {"fields": ("status", "payment_status", "fulfilment_status")}),
@@ -190,6 +208,27 @@ class OrderAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("customer", "channel")
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm(VIEW_CUSTOMERS):
+            return fieldsets
+        return [
+            (name, {**options, "fields": _without_customer_data(options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    def get_list_display(self, request):
+        list_display = super().get_list_display(request)
+        if request.user.has_perm(VIEW_CUSTOMERS):
+            return list_display
+        return _without_customer_data(list_display)
+
+    def get_search_fields(self, request):
+        search_fields = super().get_search_fields(request)
+        if request.user.has_perm(VIEW_CUSTOMERS):
+            return search_fields
+        return _without_customer_data(search_fields)
+
     # Orders are placed through the service (dashboard, API, channels), never hand-built here,
     # and never deleted: deleting would strand their reserved stock.
     def has_add_permission(self, request) -> bool:
@@ -214,6 +253,10 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="ship to")
     def shipping_address_display(self, obj: Order) -> str:
         return _format_address(obj.shipping_address)
+
+    @admin.display(description="ship to")
+    def ship_to_display(self, obj: Order) -> str:
+        return _format_address(obj.shipping_address, phone=False)
 
     @admin.display(description="bill to")
     def billing_address_display(self, obj: Order) -> str:

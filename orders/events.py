@@ -1,5 +1,6 @@
 """One creator per event type: the timeline shows ``message``; ``data`` keeps the details."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from . import signals
 from .models import Order, OrderEvent
+from .pricing import PriceChange
 
 Type = OrderEvent.Type
 Actor = AbstractBaseUser | None
@@ -127,6 +129,117 @@ def order_completed(order: Order, actor: Actor) -> OrderEvent:
 
 def lines_changed(order: Order, message: str, changes: list[dict[str, Any]], actor: Actor):
     return record(order, Type.LINES_CHANGED, message, actor, changes=changes)
+
+
+def price_overridden(order: Order, change: PriceChange, actor: Actor) -> OrderEvent:
+    """A line sold below (or above) the catalogue: who did it, the catalogue and the new price."""
+    money = order.currency
+    if change.overridden:
+        message = (
+            f"Price of {change.sku} overridden: {change.unit_price} {money} "
+            f"instead of the catalogue {change.catalogue_price} {money}"
+        )
+        message += f", less a discount of {change.discount} {money}." if change.discount else "."
+    else:
+        message = (
+            f"Discount of {change.discount} {money} on {change.quantity} × {change.sku} "
+            f"(catalogue {change.catalogue_price} {money})."
+        )
+    return record(
+        order,
+        Type.PRICE_OVERRIDDEN,
+        message,
+        actor,
+        sku=change.sku,
+        quantity=change.quantity,
+        catalogue_price=str(change.catalogue_price),
+        unit_price=str(change.unit_price),
+        discount=str(change.discount),
+    )
+
+
+def _one_line(address: dict[str, str]) -> str:
+    parts = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+    return ", ".join(address[key] for key in parts if address.get(key))
+
+
+def address_corrected(
+    order: Order, previous: dict[str, str], previous_total: Decimal, actor: Actor
+) -> OrderEvent:
+    """The new ship-to and the old one; a new destination may tax differently."""
+    message = f"Shipping address corrected to {_one_line(order.shipping_address)}."
+    if order.total != previous_total:
+        message += f" Total {previous_total} → {order.total} {order.currency} (tax changed)."
+    return record(
+        order,
+        Type.ADDRESS_CORRECTED,
+        message,
+        actor,
+        previous=previous,
+        address=order.shipping_address,
+        previous_total=str(previous_total),
+        total=str(order.total),
+    )
+
+
+def promised_date_changed(order: Order, previous: date | None, actor: Actor) -> OrderEvent:
+    new = order.promised_ship_date
+    if new is None:
+        message = f"Promised ship date {previous} removed."
+    elif previous is None:
+        message = f"Promised ship date set to {new}."
+    else:
+        message = f"Promised ship date moved from {previous} to {new}."
+    return record(
+        order,
+        Type.PROMISED_DATE_CHANGED,
+        message,
+        actor,
+        previous=previous.isoformat() if previous else None,
+        promised_ship_date=new.isoformat() if new else None,
+    )
+
+
+def shipping_changed(order: Order, previous: Decimal, actor: Actor) -> OrderEvent:
+    return record(
+        order,
+        Type.SHIPPING_CHANGED,
+        f"Shipping charge changed from {previous} to {order.shipping_total} {order.currency}; "
+        f"total now {order.total} {order.currency}.",
+        actor,
+        previous=str(previous),
+        shipping_total=str(order.shipping_total),
+        total=str(order.total),
+    )
+
+
+def stock_written_off(
+    order: Order,
+    written_off: list[dict[str, Any]],
+    reserved: list[dict[str, Any]],
+    backordered: list[dict[str, Any]],
+    reason: str,
+    actor: Actor,
+) -> OrderEvent:
+    """Reserved units were damaged or lost: where the order's units come from now."""
+    lost = ", ".join(f"{w['quantity']} × {w['sku']} at {w['location']}" for w in written_off)
+    message = f"Reserved stock written off ({reason}): {lost}."
+    if reserved:
+        parts = ", ".join(f"{r['quantity']} × {r['sku']} at {r['location']}" for r in reserved)
+        message += f" Reserved again: {parts}."
+    if backordered:
+        parts = ", ".join(f"{b['quantity']} × {b['sku']}" for b in backordered)
+        message += f" Backordered: {parts}."
+    return record(
+        order,
+        Type.STOCK_WRITTEN_OFF,
+        message,
+        actor,
+        reason=reason,
+        written_off=written_off,
+        allocations=reserved,
+        backordered=backordered,
+    )
 
 
 def note_added(order: Order, text: str, actor: Actor) -> OrderEvent:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_filters.widgets import BooleanWidget
 
 from customers.models import Customer
-from inventory.models import Location
+from inventory.models import Location, Product
 
 from .models import (
     Allocation,
@@ -51,7 +51,9 @@ class OrderFilter(df.FilterSet):
     q = df.CharFilter(
         method="filter_search",
         label="Search",
-        widget=forms.SearchInput(attrs={"placeholder": "Order no., channel id, e-mail, name"}),
+        widget=forms.SearchInput(
+            attrs={"placeholder": "Order no., SKU, e-mail, name, phone, company, channel"}
+        ),
     )
     status = df.MultipleChoiceFilter(
         choices=OrderStatus.choices,
@@ -103,6 +105,23 @@ class OrderFilter(df.FilterSet):
         fields: list[str] = []
 
     @property
+    def invalid(self) -> list[str]:
+        """A "Field: error" line for each filter value that does not parse. An invalid sort
+        is not one: it falls back to the default (``sort``)."""
+        self.form.is_valid()
+        return [
+            f"{self.form.fields[name].label}: {' '.join(errors)}"
+            for name, errors in self.form.errors.items()
+            if name != "o"
+        ]
+
+    @property
+    def results(self) -> QuerySet[Order]:
+        """The filtered orders, or none while a filter is invalid: a filter that failed to
+        parse must not widen the list (or its export) to every order."""
+        return self.queryset.none() if self.invalid else self.qs
+
+    @property
     def sort(self) -> str:
         """The validated sort ("-placed_at", "total"…) that pagination and export order by."""
         self.form.is_valid()  # cleaned_data keeps every field that did validate
@@ -110,14 +129,29 @@ class OrderFilter(df.FilterSet):
         return chosen[0] if chosen else DEFAULT_SORT
 
     def filter_search(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
-        """An exact order number or channel id first (unique lookups); customers only if none."""
+        """The first kind of match that exists, each an indexed lookup: an order number or
+        channel order id, a SKU (exactly, any case), a channel name, then customers by e-mail
+        prefix, name or company (trigram indexes) or phone (exactly). Resolving ids first
+        keeps every query on one index, never one OR across joins."""
         text = value.strip()
         if not text:
             return queryset
         exact = queryset.filter(exact_order_match(text))
         if exact.exists():
             return exact
-        customers = Customer.objects.filter(Q(email__istartswith=text) | Q(name__icontains=text))
+        products = list(Product.objects.filter(sku__iexact=text).values_list("pk", flat=True))
+        if products:
+            with_sku = OrderLine.objects.filter(product_id__in=products).values("order_id")
+            return queryset.filter(pk__in=with_sku)
+        channels = list(SalesChannel.objects.filter(name__iexact=text).values_list("pk", flat=True))
+        if channels:
+            return queryset.filter(channel_id__in=channels)
+        customers = Customer.objects.filter(
+            Q(email__istartswith=text)
+            | Q(name__icontains=text)
+            | Q(company__icontains=text)
+            | Q(phone=text)
+        )
         return queryset.filter(customer__in=customers.values("pk"))
 
     def filter_location(self, queryset, name, location: Location) -> QuerySet[Order]:

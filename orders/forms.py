@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from core.parsing import clean_text
 from customers.models import Customer
 
 from .models import HoldReason, SalesChannel
@@ -25,7 +26,8 @@ class PanelForm(forms.Form):
 
 class HoldForm(PanelForm):
     id_prefix = "hold"
-    reason = forms.ChoiceField(choices=HoldReason.choices)
+    # No reason is preselected: holding for the wrong reason misleads whoever releases it.
+    reason = forms.ChoiceField(choices=[("", "Choose a reason…"), *HoldReason.choices])
     note = forms.CharField(
         required=False,
         max_length=500,
@@ -49,6 +51,28 @@ class NoteForm(PanelForm):
         label="Add note",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Internal note…"}),
+    )
+
+
+class PromisedDateForm(PanelForm):
+    id_prefix = "promise"
+    promised_ship_date = forms.DateField(
+        label="Promised ship date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to remove the promise.",
+    )
+
+
+class ShippingChargeForm(PanelForm):
+    id_prefix = "shipping"
+    shipping_total = forms.DecimalField(
+        label="Shipping charge",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+        help_text="The order total follows; payments asks for any difference.",
     )
 
 
@@ -115,12 +139,24 @@ class AddressForm(forms.Form):
     postal_code = forms.CharField(label="Postal code", required=False)
     country = forms.CharField(
         required=False,
-        widget=forms.TextInput(attrs={"maxlength": "2", "placeholder": "US", "size": "3"}),
+        # "e.g.": a bare "US" in the box reads as a value already filled in.
+        widget=forms.TextInput(attrs={"maxlength": "2", "placeholder": "e.g. US", "size": "8"}),
     )
     phone = forms.CharField(required=False)
 
     def values(self) -> dict[str, str]:
-        return {name: (self[name].value() or "").strip() for name in self.fields}
+        """The fields as typed (the live preview prices them before they are valid); text
+        no address holds (a NUL, which PostgreSQL refuses, or over 255 characters) is blank."""
+        return {
+            name: clean_text(self[name].value() or "", max_length=255) or ""
+            for name in self.fields
+        }
 
     def is_blank(self) -> bool:
         return not any(self.values().values())
+
+
+class AddressCorrectionForm(PanelForm, AddressForm):
+    """The order page's "Correct address" dialog: the ship-to fields under their own ids."""
+
+    id_prefix = "address"

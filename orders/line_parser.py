@@ -13,15 +13,17 @@ from decimal import Decimal
 from itertools import chain, zip_longest
 from typing import ClassVar
 
+from django.db.models.functions import Upper
 from django.http import QueryDict
 
 from core.money import ZERO, to_money
-from core.parsing import parse_ascii_int
+from core.parsing import clean_text, parse_ascii_int
 from inventory.models import Product
 
 from .services import LineRequest
 
 LINE_FIELDS = ("sku", "quantity", "unit_price", "discount")
+SKU_LENGTH = Product._meta.get_field("sku").max_length
 MAX_QUANTITY = 999_999
 # Plain ASCII: up to 10 digits (the price columns' size), a point and at most 2 decimals.
 AMOUNT = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?", re.ASCII)
@@ -66,6 +68,8 @@ class LineRow:
         self.product = product
         if product is None:
             self.add_error("sku", f"{self.label}: unknown SKU '{self.sku}'.")
+        else:
+            self.sku = product.sku  # as the catalogue spells it, however it was typed
         quantity = parse_quantity(self.quantity, minimum=1)
         if quantity is None:
             self.add_error(
@@ -93,31 +97,40 @@ def _posted_rows(data: QueryDict) -> list[list[str]]:
     return [[value.strip() for value in row] for row in posted]
 
 
+def products_by_sku(skus: set[str]) -> dict[str, Product]:
+    """The products these SKUs name, ignoring case ("mug-01" is MUG-01), keyed by upper-cased
+    SKU; one query."""
+    # A SKU no product can have (a NUL, which PostgreSQL refuses, or too long) is unknown.
+    keys = {sku.upper() for sku in skus if clean_text(sku, max_length=SKU_LENGTH) is not None}
+    products = Product.objects.annotate(sku_key=Upper("sku")).filter(sku_key__in=keys)
+    return {product.sku_key: product for product in products}
+
+
 def parse_line_rows(data: QueryDict, *, label: str = "Line") -> list[LineRow]:
     """The posted rows that name a SKU, numbered from 1; one product query for all of them."""
     values = [row for row in _posted_rows(data) if row[0]]
-    products = Product.objects.in_bulk({row[0] for row in values}, field_name="sku")
+    products = products_by_sku({row[0] for row in values})
     rows = [LineRow(f"{label} {number}", *row) for number, row in enumerate(values, start=1)]
     for row in rows:
-        row.parse(products.get(row.sku))
+        row.parse(products.get(row.sku.upper()))
     return rows
 
 
 def apply_row_action(post: QueryDict) -> tuple[QueryDict, bool]:
     """The posted lines after the button pressed: ``remove_row`` (an index) or ``add_sku``.
 
-    Adding a SKU already on a line adds one unit to that line. Returns the data and whether a
-    product was added. (A control named ``remove`` would shadow the form's ``remove()`` in the
-    browser, which htmx calls when it swaps the form.)
+    Adding a SKU already on a line (in any case) adds one unit to that line. Returns the data
+    and whether a product was added. (A control named ``remove`` would shadow the form's
+    ``remove()`` in the browser, which htmx calls when it swaps the form.)
     """
     rows = _posted_rows(post)
     remove, add = post.get("remove_row", ""), post.get("add_sku", "").strip()
     index = parse_ascii_int(remove)
     if index is not None and index < len(rows):
         del rows[index]
-    skus = [row[0] for row in rows]
-    if add in skus:
-        row = rows[skus.index(add)]
+    skus = [row[0].upper() for row in rows]
+    if add and add.upper() in skus:
+        row = rows[skus.index(add.upper())]
         quantity = parse_quantity(row[1], minimum=0)
         row[1] = row[1] if quantity is None else str(quantity + 1)
     elif add:

@@ -223,6 +223,9 @@ class Order(TimeStampedModel):
             ("confirm_order", "Can confirm orders"),
             ("hold_order", "Can put orders on hold and release them"),
             ("cancel_order", "Can cancel orders"),
+            ("export_orders", "Can export orders as CSV"),
+            ("override_price", "Can override unit prices and give any discount"),
+            ("give_discount", "Can give line discounts up to OMS_CS_DISCOUNT_LIMIT_PERCENT"),
         ]
 
     def __str__(self) -> str:
@@ -324,6 +327,11 @@ class OrderEvent(models.Model):
         DELIVERED = "delivered", "Delivered"
         COMPLETED = "completed", "Completed"
         LINES_CHANGED = "lines_changed", "Lines changed"
+        PRICE_OVERRIDDEN = "price_overridden", "Price overridden"
+        ADDRESS_CORRECTED = "address_corrected", "Shipping address corrected"
+        PROMISED_DATE_CHANGED = "promised_date_changed", "Promised ship date changed"
+        SHIPPING_CHANGED = "shipping_changed", "Shipping charge changed"
+        STOCK_WRITTEN_OFF = "stock_written_off", "Reserved stock written off"
         NOTE = "note", "Note"
         EMAIL_SENT = "email_sent", "E-mail sent"
         PAYMENT_LINK_SENT = "payment_link_sent", "Payment link sent"

@@ -23,6 +23,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from core.parsing import parse_ascii_int
+
 from .models import Allocation, Order, OrderLine, OrderStatus
 from .workflow import OPEN_STATUSES
 
@@ -84,11 +86,6 @@ def units_ordered() -> Coalesce:
         .values("units")
     )
     return Coalesce(Subquery(units), 0)
-
-
-def capped_count(queryset: QuerySet[Order], *, cap: int) -> int:
-    """Count up to cap + 1 rows: a LIMITed subquery, never COUNT(*) over the whole table."""
-    return queryset.order_by().values("pk")[: cap + 1].count()
 
 
 def order_page(
@@ -179,14 +176,17 @@ def parse_cursor(field: str, cursor: str) -> Cursor | None:
     """The cursor's (value, pk), or None when it is malformed or belongs to another sort."""
     text, separator, pk = cursor.rpartition("|")
     model_field = Order._meta.get_field(field)
-    if not separator or not pk.isdigit() or (text == "" and not model_field.null):
+    number = parse_ascii_int(pk)
+    if not separator or number is None or "\x00" in text or (text == "" and not model_field.null):
         return None
     if text == "":
-        return None, int(pk)
+        return None, number
     try:
-        return model_field.to_python(text), int(pk)
+        value = model_field.to_python(text)
     except ValidationError:
         return None
+    # A value its column cannot hold would fail in the query: malformed as well.
+    return None if isinstance(value, Decimal) and not value.is_finite() else (value, number)
 
 
 # --- panels on the customer and product pages ------------------------------------------------

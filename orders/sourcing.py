@@ -1,7 +1,8 @@
 """Where an order's units are reserved. The one place a later sourcing engine replaces.
 
 Current policy: take from the active, shippable location of highest priority (lowest number)
-first and split across locations when one is not enough. Units that cannot be reserved are
+first and split across locations when one is not enough; a store's own orders take the store's
+stock first. Units that cannot be reserved are
 backordered when the product allows it; otherwise the whole order is refused.
 """
 
@@ -23,7 +24,7 @@ class ReservationPlan:
 
 
 def plan_reservations(
-    requests: list[tuple[OrderLine, int]], *, partial: bool = False
+    requests: list[tuple[OrderLine, int]], *, partial: bool = False, store_first: bool = False
 ) -> ReservationPlan:
     """Lock the stock rows of the requested products and decide where each unit comes from.
 
@@ -33,8 +34,13 @@ def plan_reservations(
     ``requests`` pairs a line with the units it still needs. Units not in stock are planned as
     backorders where the product allows it (or ``partial`` is set, to fill what can be filled);
     otherwise InsufficientStock is raised, naming every short SKU.
+
+    ``store_first`` (an order taken at a store's till) puts the store locations ahead of the
+    warehouses: the customer is standing at the shelf the stock is on.
     """
     locations = list(fulfilment_locations())
+    if store_first:
+        locations.sort(key=lambda location: location.kind != Location.Kind.STORE)
     levels = inventory.lock_stock_levels(
         product_ids=[line.product_id for line, _ in requests],
         location_ids=[location.pk for location in locations],

@@ -17,6 +17,10 @@ urlpatterns = [
     path("<str:number>/release/", detail.order_release, name="release"),
     path("<str:number>/cancel/", detail.order_cancel, name="cancel"),
     path("<str:number>/note/", detail.order_note, name="note"),
+    path("<str:number>/place/", detail.order_place, name="place"),
+    path("<str:number>/address/", detail.order_correct_address, name="correct_address"),
+    path("<str:number>/promised-date/", detail.order_promised_date, name="promised_date"),
+    path("<str:number>/shipping/", detail.order_shipping_charge, name="shipping_charge"),
     path("<str:number>/edit/", entry.order_edit, name="edit"),
     # Panels of the customer and product pages, which load them by URL (see views/panels.py).
     path("panels/customers/", panels.customer_list_totals, name="customer_list_totals"),

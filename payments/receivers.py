@@ -34,6 +34,8 @@ def release_money_of_cancelled_order(sender, order: Order, actor=None, **kwargs:
 
 
 @receiver(order_event_recorded, sender=Type.LINES_CHANGED, dispatch_uid="payments.on_lines")
+@receiver(order_event_recorded, sender=Type.SHIPPING_CHANGED, dispatch_uid="payments.on_shipping")
+@receiver(order_event_recorded, sender=Type.ADDRESS_CORRECTED, dispatch_uid="payments.on_address")
 def follow_changed_total(sender, order: Order, actor=None, **kwargs: Any) -> None:
     services.order_total_changed(order=order, actor=actor)
 

@@ -169,9 +169,11 @@ def confirmation_blocker(order: Order) -> str:
     if set(summary.deferred_methods) & set(channel.deferred_payment_methods or ()):
         return ""
     missing = order.total - summary.captured + summary.refunded - summary.authorized
+    # Leads with what is missing: the order page shows it in place of the Confirm button.
     return (
-        f"Order {order.number} cannot be confirmed until it is paid: {missing} {order.currency} "
-        f"is neither authorized nor captured, and {channel.name} does not accept payment later."
+        f"Awaiting payment of {missing} {order.currency}: {order.number} cannot be confirmed "
+        f"until it is paid ({missing} {order.currency} is neither authorized nor captured, "
+        f"and {channel.name} does not accept payment later)."
     )
 
 

@@ -17,7 +17,7 @@ def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
-def test_check_deploy_is_clean_under_production_settings():
+def run_under_production_settings(*args: str) -> subprocess.CompletedProcess:
     # Playwright's tests allow async-unsafe ORM calls in this process; production must not.
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
         "OMS_ENV": "production",
@@ -25,15 +25,39 @@ def test_check_deploy_is_clean_under_production_settings():
         "DJANGO_ALLOWED_HOSTS": "oms.example.com",
         "STRIPE_SECRET_KEY": "sk_test_x",  # production refuses the simulated gateway
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run_under_production_settings("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_enforces_a_content_security_policy_without_inline_script():
+    # The manifest storage needs collectstatic; the plain storage renders the same page without it.
+    fetch_login_page = (
+        "from django.conf import settings; from django.test import Client, override_settings; "
+        "storages = settings.STORAGES | {'staticfiles': "
+        "{'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'}}; "
+        "override_settings(STORAGES=storages).enable(); "
+        "response = Client().get('/login/', secure=True, headers={'host': 'oms.example.com'}); "
+        "print(response.status_code); print(response.headers['Content-Security-Policy'])"
+    )
+    result = run_under_production_settings("shell", "-c", fetch_login_page)
+    assert result.returncode == 0, result.stdout + result.stderr
+    status, policy = result.stdout.strip().splitlines()[-2:]
+    assert status == "200"
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -1,8 +1,10 @@
 """Small presentation helpers shared by every dashboard template."""
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from core import permissions
@@ -55,6 +57,22 @@ def reference_link(reference: str) -> str:
         return "—"
     url = reference_url(reference)
     return format_html('<a href="{}">{}</a>', url, reference) if url else reference
+
+
+DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
+
+
+@register.filter
+def when(value: date | datetime | None, part: str = "") -> str:
+    """Dates and times one way on every page: "2026-03-14", "2026-03-14 09:30" (local time);
+    ``|when:"date"`` gives a moment's day alone ("customer since")."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+        return dateformat.format(value, DATE_FORMAT if part == "date" else DATETIME_FORMAT)
+    return dateformat.format(value, DATE_FORMAT)
 
 
 @register.filter

@@ -6,8 +6,15 @@ Split by concern: placing, transitions, line edits, backorders and housekeeping;
 re-exports the public functions so callers say ``orders.services.confirm_order``.
 """
 
-from .backorders import allocate_backorders
+from .backorders import allocate_backorders, reallocate_written_off_stock
 from .common import Actor, LineRequest, address_snapshot, fulfilment_status_for
+from .corrections import (
+    change_promised_ship_date,
+    change_shipping_charge,
+    correct_shipping_address,
+    corrections_allowed,
+    held_for_address,
+)
 from .housekeeping import cancel_stale_orders, send_customer_email, stale_orders
 from .lines import lines_editable, update_order_lines
 from .placing import place_order, submit_draft
@@ -16,6 +23,7 @@ from .transitions import (
     cancel_order,
     complete_order,
     confirm_order,
+    confirmation_blocker,
     hold_order,
     mark_delivered,
     release_hold,
@@ -32,13 +40,20 @@ __all__ = [
     "allocate_backorders",
     "cancel_order",
     "cancel_stale_orders",
+    "change_promised_ship_date",
+    "change_shipping_charge",
     "complete_order",
     "confirm_order",
+    "confirmation_blocker",
+    "correct_shipping_address",
+    "corrections_allowed",
     "fulfilment_status_for",
+    "held_for_address",
     "hold_order",
     "lines_editable",
     "mark_delivered",
     "place_order",
+    "reallocate_written_off_stock",
     "release_hold",
     "send_customer_email",
     "set_payment_status",

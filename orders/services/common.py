@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
+from core.countries import is_country
+from core.limits import check_money, check_quantity
 from core.money import ZERO
 from customers.models import Address
 from inventory import services as inventory
@@ -20,10 +23,17 @@ from ..models import (
     FulfilmentStatus,
     Order,
     OrderLine,
+    SalesChannel,
 )
 
 Actor = AbstractBaseUser | None
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+REQUIRED_ADDRESS_FIELDS = {
+    "name": "Name",
+    "line1": "Address line 1",
+    "city": "City",
+    "country": "Country",
+}
 
 
 @dataclass(frozen=True)
@@ -37,41 +47,72 @@ class LineRequest:
 # --- validation --------------------------------------------------------------------------
 
 
-def validate_lines(lines: Sequence[LineRequest]) -> None:
+def validate_lines(lines: Sequence[LineRequest], *, kept_total: Decimal = ZERO) -> None:
+    """Check each line against the settings' bounds (OMS_MAX_QUANTITY, OMS_MAX_UNIT_PRICE) and
+    the order's gross, with ``kept_total`` of lines already on it, against OMS_MAX_ORDER_TOTAL."""
     if not lines:
         raise OrderValidationError("An order needs at least one line.", field="lines")
+    gross = kept_total
     for number, line in enumerate(lines, start=1):
         where = f"Line {number} ({line.product.sku})"
         field = f"lines[{number - 1}]"
-        if not isinstance(line.quantity, int) or line.quantity < 1:
-            raise OrderValidationError(
-                f"{where}: quantity must be a whole number of at least 1.", f"{field}.quantity"
-            )
+        quantity = check_quantity(
+            line.quantity,
+            field=f"{field}.quantity",
+            label=f"{where}: quantity",
+            maximum=settings.OMS_MAX_QUANTITY,
+            error=OrderValidationError,
+        )
         if not line.product.is_active:
             raise OrderValidationError(f"{where}: the product is not for sale.", f"{field}.sku")
-        price = line.product.unit_price if line.unit_price is None else line.unit_price
-        if not isinstance(price, Decimal) or price < 0:
-            raise OrderValidationError(
-                f"{where}: unit price must be a non-negative amount.", f"{field}.unit_price"
-            )
-        if line.discount < 0 or line.discount > price * line.quantity:
+        price = check_money(
+            line.product.unit_price if line.unit_price is None else line.unit_price,
+            field=f"{field}.unit_price",
+            label=f"{where}: unit price",
+            maximum=settings.OMS_MAX_UNIT_PRICE,
+            error=OrderValidationError,
+        )
+        discount = check_money(
+            line.discount,
+            field=f"{field}.discount",
+            label=f"{where}: discount",
+            maximum=settings.OMS_MAX_ORDER_TOTAL,
+            error=OrderValidationError,
+        )
+        if discount > price * quantity:
             raise OrderValidationError(
                 f"{where}: discount must be between 0 and the line total.", f"{field}.discount"
             )
+        gross += price * quantity - discount
+        check_order_total(gross, field=f"{field}.quantity")
+
+
+def check_order_total(gross: Decimal, *, field: str) -> None:
+    """The lines' value so far (before tax and shipping) within OMS_MAX_ORDER_TOTAL."""
+    check_money(
+        gross,
+        field=field,
+        label="The order's lines",
+        maximum=settings.OMS_MAX_ORDER_TOTAL,
+        error=OrderValidationError,
+    )
 
 
 def address_snapshot(address: Address | dict[str, Any] | None, field: str) -> dict[str, str]:
+    """The address as the order keeps it, or an error on the first field that is wrong
+    (``shipping_address.country``), worded for the person filling it in."""
     if address is None:
         return {}
     data = address.as_snapshot() if isinstance(address, Address) else dict(address)
     snapshot = {key: str(data.get(key) or "").strip() for key in ADDRESS_FIELDS}
     snapshot["country"] = snapshot["country"].upper()
-    missing = [key for key in ("name", "line1", "city", "country") if not snapshot[key]]
-    if missing:
-        raise OrderValidationError(f"{field}: {', '.join(missing)} required.", field=field)
-    if len(snapshot["country"]) != 2 or not snapshot["country"].isalpha():
+    for key, label in REQUIRED_ADDRESS_FIELDS.items():
+        if not snapshot[key]:
+            raise OrderValidationError(f"{label} is required.", field=f"{field}.{key}")
+    if not is_country(snapshot["country"]):
         raise OrderValidationError(
-            f"{field}: country must be a two-letter ISO code, got {snapshot['country']!r}.",
+            f"{snapshot['country']} is not a country code: use the two-letter ISO 3166 code, "
+            "such as US or DE.",
             field=f"{field}.country",
         )
     return snapshot
@@ -123,7 +164,10 @@ def refresh_fulfilment_status(order: Order, lines: Sequence[OrderLine]) -> None:
 
 def reserve_lines(order: Order, lines: list[OrderLine], actor: Actor) -> None:
     """Reserve every line's units (or backorder them) and record where they are held."""
-    plan = sourcing.plan_reservations([(line, line.quantity) for line in lines])
+    plan = sourcing.plan_reservations(
+        [(line, line.quantity) for line in lines],
+        store_first=order.channel.kind == SalesChannel.Kind.STORE,
+    )
     reserved = []
     for line, location, quantity in plan.allocations:
         inventory.reserve(product=line.product, location=location, quantity=quantity)

@@ -17,7 +17,9 @@ from ..models import (
 from .transitions import cancel_order
 
 EMAIL_KINDS = {
-    "placed": "Your order {number} is confirmed",
+    # Placing only receives the order: it is confirmed later (paid, checked), in its own e-mail.
+    "placed": "We have received your order {number}",
+    "confirmed": "Your order {number} is confirmed",
     "cancelled": "Your order {number} has been cancelled",
     "shipped": "Your order {number} is on its way",
 }

@@ -1,10 +1,14 @@
 """Changing an order's lines before the warehouse starts on it."""
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
+from core.limits import check_quantity
+from core.money import ZERO
 from inventory import services as inventory
 
 from .. import events, pricing
@@ -17,6 +21,7 @@ from ..models import (
 from .common import (
     Actor,
     LineRequest,
+    check_order_total,
     fulfilment_status_for,
     lock_order,
     release_line_allocations,
@@ -24,6 +29,7 @@ from .common import (
     validate_lines,
 )
 from .placing import create_lines
+from .prices import authorized_price_changes, record_price_changes
 
 # Lines may change until the warehouse starts on the order; a held order counts as the status
 # it was held from.
@@ -37,29 +43,38 @@ def lines_editable(order: Order) -> bool:
 
 def _quantity_changes(
     lines: Sequence[OrderLine], quantities: dict[int, int]
-) -> list[tuple[OrderLine, int]]:
-    """Validate the requested quantities; returns the lines whose quantity really changes."""
+) -> tuple[list[tuple[OrderLine, int]], Decimal]:
+    """Validate the requested quantities (0 removes a line, at most OMS_MAX_QUANTITY, the
+    lines' value within OMS_MAX_ORDER_TOTAL); returns the lines whose quantity really changes
+    and the value of the lines the order keeps."""
     unknown = set(quantities) - {line.pk for line in lines}
     if unknown:
         pk = min(unknown)
         raise OrderValidationError(f"Line {pk} is not on this order.", f"quantities[{pk}]")
     changes = []
+    kept_total = ZERO
     for line in lines:
-        quantity = quantities.get(line.pk, line.quantity)
         field = f"quantities[{line.pk}]"
-        if not isinstance(quantity, int) or quantity < 0:
-            raise OrderValidationError(
-                f"{line.sku}: quantity must be a whole number (0 removes the line).", field
-            )
+        quantity = check_quantity(
+            quantities.get(line.pk, line.quantity),
+            field=field,
+            label=f"{line.sku}: quantity (0 removes the line)",
+            minimum=0,
+            maximum=settings.OMS_MAX_QUANTITY,
+            error=OrderValidationError,
+        )
         if quantity and line.discount > line.unit_price * quantity:
             raise OrderValidationError(
                 f"{line.sku}: the line discount {line.discount} is more than {quantity} units "
                 "cost; change the discount first.",
                 field,
             )
+        if quantity:
+            kept_total += line.unit_price * quantity - line.discount
+            check_order_total(kept_total, field=field)
         if quantity != line.quantity:
             changes.append((line, quantity))
-    return changes
+    return changes, kept_total
 
 
 def _describe_line_changes(changes: list[dict[str, Any]]) -> str:
@@ -97,9 +112,10 @@ def update_order_lines(
             code="lines_locked",
         )
     lines = list(order.lines.select_related("product"))
-    changed = _quantity_changes(lines, quantities)
+    changed, kept_total = _quantity_changes(lines, quantities)
     if additions:
-        validate_lines(additions)
+        validate_lines(additions, kept_total=kept_total)
+    price_changes = authorized_price_changes(additions, actor)
     if not changed and not additions:
         return order
     removed = [line for line, quantity in changed if quantity == 0]
@@ -146,4 +162,5 @@ def update_order_lines(
         f"Total {previous_total} → {order.total} {order.currency}."
     )
     events.lines_changed(order, message, log, actor)
+    record_price_changes(order, price_changes, actor)
     return order

@@ -5,9 +5,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.limits import check_money
 from core.money import ZERO, to_money
 from customers.models import Address, Customer
 
@@ -29,6 +31,7 @@ from .common import (
     set_status,
     validate_lines,
 )
+from .prices import authorized_price_changes, record_price_changes
 
 
 def _find_channel_order(channel: SalesChannel, external_id: str) -> Order | None:
@@ -61,10 +64,16 @@ def place_order(
     moment, gives back the one order. A draft is priced but reserves nothing until submitted.
     """
     validate_lines(lines)
+    price_changes = authorized_price_changes(lines, actor)
     shipping = address_snapshot(shipping_address, "shipping_address")
     billing = address_snapshot(billing_address, "billing_address") if billing_address else shipping
-    if shipping_total < 0:
-        raise OrderValidationError("Shipping must not be negative.", field="shipping_total")
+    shipping_total = check_money(
+        shipping_total,
+        field="shipping_total",
+        label="Shipping",
+        maximum=settings.OMS_MAX_UNIT_PRICE,
+        error=OrderValidationError,
+    )
     external_id = external_id.strip()
     if external_id and (existing := _find_channel_order(channel, external_id)):
         return existing
@@ -100,6 +109,7 @@ def place_order(
             reserve_lines(order, order_lines, actor)
             events.order_placed(order, actor)
             tasks.send_order_email.delay_on_commit(order.pk, "placed")
+        record_price_changes(order, price_changes, actor)
         order.save(update_fields=["fulfilment_status", "updated_at"])
     return order
 
@@ -122,9 +132,15 @@ def create_lines(order: Order, requests: Sequence[LineRequest]) -> list[OrderLin
 
 @transaction.atomic
 def submit_draft(*, order: Order, actor: Actor = None) -> Order:
+    """Place a draft as it stands (its prices are the draft's): reserve its stock or backorder
+    it, or refuse, naming what to fix, while a product on it is no longer for sale."""
     order = lock_order(order)
     workflow.check_transition(order, OrderStatus.PLACED)
     lines = list(order.lines.select_related("product"))
+    if withdrawn := [line.sku for line in lines if not line.product.is_active]:
+        raise OrderValidationError(
+            f"{', '.join(withdrawn)} is no longer for sale: edit the draft first.", field="lines"
+        )
     reserve_lines(order, lines, actor)
     order.placed_at = timezone.now()
     set_status(order, OrderStatus.PLACED, "placed_at", "fulfilment_status")

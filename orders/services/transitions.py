@@ -41,13 +41,15 @@ def confirmation_blocker(order: Order) -> str:
 def confirm_order(*, order: Order, actor: Actor = None) -> Order:
     """Confirm the order unless a domain vetoes it (``confirmation_blocker``): then raise
     ``ConfirmationBlocked`` with the reason. What follows a confirmation (payments capturing
-    on a channel that says so) reacts to the ``confirmed`` event."""
+    on a channel that says so) reacts to the ``confirmed`` event; the customer gets the
+    confirmation e-mail (the placed one only said the order was received)."""
     order = lock_order(order)
     workflow.check_transition(order, OrderStatus.CONFIRMED)
     if reason := confirmation_blocker(order):
         raise ConfirmationBlocked(reason)
     set_status(order, OrderStatus.CONFIRMED)
     events.order_confirmed(order, actor)
+    tasks.send_order_email.delay_on_commit(order.pk, "confirmed")
     return order
 
 
@@ -58,6 +60,8 @@ def start_processing(*, order: Order, actor: Actor = None) -> Order:
 
 @transaction.atomic
 def hold_order(*, order: Order, reason: str, note: str = "", actor: Actor = None) -> Order:
+    if not reason:
+        raise OrderValidationError("Choose a hold reason.", field="reason")
     if reason not in HoldReason.values:
         raise OrderValidationError(f"Unknown hold reason {reason!r}.", field="reason")
     if reason == HoldReason.OTHER and not note.strip():

@@ -19,7 +19,14 @@ from core.exceptions import DomainError
 from core.permissions import staff_view
 
 from .. import panels, services, workflow
-from ..forms import CancelForm, HoldForm, NoteForm
+from ..forms import (
+    AddressCorrectionForm,
+    CancelForm,
+    HoldForm,
+    NoteForm,
+    PromisedDateForm,
+    ShippingChargeForm,
+)
 from ..models import Order, OrderStatus
 from ..selectors import order_for_detail, order_timeline
 
@@ -28,19 +35,30 @@ PANELS = frozenset({"header", "lines", "customer", "timeline", "events"})
 ORDER_CHANGED = "orderChanged"
 
 
-def available_actions(user, order: Order) -> dict[str, bool]:
-    """What this user may do to this order now: the state machine and the permission agree."""
+def available_actions(user, order: Order) -> dict[str, bool | str]:
+    """What this user may do to this order now: the state machine and the permission agree.
+
+    ``confirm_blocker`` says what a confirmation still waits for ("Awaiting payment of…"):
+    asked once, and only when Confirm is otherwise on offer, so the button is primary only
+    when it can succeed.
+    """
     targets = workflow.allowed_targets(order)
     on_hold = order.status == OrderStatus.ON_HOLD
+    # Leaving a hold goes through release, even when it returns to a confirmable state.
+    confirm = (
+        not on_hold and OrderStatus.CONFIRMED in targets and user.has_perm("orders.confirm_order")
+    )
     return {
-        # Leaving a hold goes through release, even when it returns to a confirmable state.
-        "confirm": not on_hold
-        and OrderStatus.CONFIRMED in targets
-        and user.has_perm("orders.confirm_order"),
+        "confirm": confirm,
+        "confirm_blocker": services.confirmation_blocker(order) if confirm else "",
         "hold": OrderStatus.ON_HOLD in targets and user.has_perm("orders.hold_order"),
         "release": workflow.can_release(order) and user.has_perm("orders.hold_order"),
         "cancel": OrderStatus.CANCELLED in targets and user.has_perm("orders.cancel_order"),
         "edit": services.lines_editable(order) and user.has_perm("orders.change_order"),
+        "place": order.status == OrderStatus.DRAFT
+        and OrderStatus.PLACED in targets
+        and user.has_perm("orders.add_order"),
+        "correct": services.corrections_allowed(order) and user.has_perm("orders.change_order"),
         "note": user.has_perm("orders.add_orderevent"),
     }
 
@@ -64,6 +82,9 @@ def _render_order(
         "hold_form": HoldForm(),
         "cancel_form": CancelForm(),
         "note_form": NoteForm(),
+        "address_form": AddressCorrectionForm(initial=order.shipping_address),
+        "promise_form": PromisedDateForm(initial={"promised_ship_date": order.promised_ship_date}),
+        "shipping_form": ShippingChargeForm(initial={"shipping_total": order.shipping_total}),
         "domain_panels": panels.panels_for(request.user),
         "cancel_notices": panels.panels_for(request.user, slot="cancel"),
         **extra,
@@ -75,22 +96,26 @@ def _render_order(
 def _perform(
     request: HttpRequest,
     number: str,
-    action: Callable[[], object],
+    action: Callable[[], Any],
     *,
     success: str,
     panel: str = "header",
     form_name: str = "",
     form: forms.Form | None = None,
+    field_prefix: str = "",
+    notice: Callable[[Any], str] | None = None,
 ) -> HttpResponse:
     """Run a service call and answer with the changed panel, or with its error in place.
 
-    A validation error naming one of the form's fields goes on that field; any other domain
-    error (an illegal transition after someone else acted first) shows beside the actions.
+    A validation error naming one of the form's fields (after ``field_prefix``:
+    ``shipping_address.city`` is the address form's ``city``) goes on that field; any other
+    domain error (an illegal transition after someone else acted first) shows beside the
+    actions. ``notice`` turns the service's result into what to tell the user next, if any.
     """
     try:
-        action()
+        result = action()
     except DomainError as error:
-        field = getattr(error, "field", "")
+        field = getattr(error, "field", "").removeprefix(field_prefix)
         if form is not None and field in form.fields:
             form.add_error(field, error.message)
             return _render_order(request, number, panel=panel, **{form_name: form})
@@ -98,10 +123,13 @@ def _perform(
             messages.error(request, error.message)
             return redirect("orders:detail", number=number)
         return _render_order(request, number, panel=panel, error=error.message)
+    next_step = notice(result) if notice else ""
     if not request.htmx:
         messages.success(request, success)
+        if next_step:
+            messages.info(request, next_step)
         return redirect("orders:detail", number=number)
-    response = _render_order(request, number, panel=panel)
+    response = _render_order(request, number, panel=panel, next_step=next_step)
     if panel == "header":
         # Header actions change the lines (allocations) and the timeline: refresh them too.
         trigger_client_event(response, ORDER_CHANGED)
@@ -176,5 +204,92 @@ def order_note(request: HttpRequest, number: str) -> HttpResponse:
         success="Note added.",
         panel="timeline",
         form_name="note_form",
+        form=form,
+    )
+
+
+@staff_view("orders.add_order")
+@require_POST
+def order_place(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    action = partial(services.submit_draft, order=order, actor=request.user)
+    return _perform(request, number, action, success="Order placed.")
+
+
+def _release_offer(order: Order) -> str:
+    """After a correction, an order held for its address may be released (never by itself:
+    the person who corrected it says whether it is right now)."""
+    if not services.held_for_address(order):
+        return ""
+    return (
+        f"{order.number} is still on hold for an incorrect address: "
+        "release the hold if the address is right now."
+    )
+
+
+@staff_view("orders.change_order")
+@require_POST
+def order_correct_address(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    form = AddressCorrectionForm(request.POST)
+    if not form.is_valid():
+        return _render_order(request, number, address_form=form)
+    action = partial(
+        services.correct_shipping_address, order=order, address=form.values(), actor=request.user
+    )
+    return _perform(
+        request,
+        number,
+        action,
+        success="Shipping address corrected.",
+        form_name="address_form",
+        form=form,
+        field_prefix="shipping_address.",
+        notice=_release_offer,
+    )
+
+
+@staff_view("orders.change_order")
+@require_POST
+def order_promised_date(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    form = PromisedDateForm(request.POST)
+    if not form.is_valid():
+        return _render_order(request, number, promise_form=form)
+    action = partial(
+        services.change_promised_ship_date,
+        order=order,
+        promised_ship_date=form.cleaned_data["promised_ship_date"],
+        actor=request.user,
+    )
+    return _perform(
+        request,
+        number,
+        action,
+        success="Promised ship date changed.",
+        form_name="promise_form",
+        form=form,
+    )
+
+
+@staff_view("orders.change_order")
+@require_POST
+def order_shipping_charge(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    form = ShippingChargeForm(request.POST)
+    if not form.is_valid():
+        return _render_order(request, number, shipping_form=form)
+    action = partial(
+        services.change_shipping_charge,
+        order=order,
+        shipping_total=form.cleaned_data["shipping_total"],
+        actor=request.user,
+    )
+    return _perform(
+        request,
+        number,
+        action,
+        success="Shipping charge changed.",
+        form_name="shipping_form",
         form=form,
     )

@@ -9,13 +9,15 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.exceptions import DomainError
+from core.idempotency import run_posted
+from core.parsing import SEARCH_LENGTH, clean_text, parse_ascii_int
 from core.permissions import staff_view
 from customers.models import Customer
 from customers.selectors import find_customers_for_entry
 from customers.services import create_customer
 from inventory.selectors import find_products_for_entry
 
-from ..entry_forms import LineEditForm, OrderEntry
+from ..entry_forms import LineEditForm, OrderEntry, apply_edit_add
 from ..line_parser import apply_row_action
 from ..models import Order
 from ..selectors import order_for_detail
@@ -34,9 +36,10 @@ def _go_to(request: HttpRequest, url: str) -> HttpResponse:
 def _picked_customer(value: str) -> Customer | None:
     if not value:
         return None
-    if not value.isdigit():
+    pk = parse_ascii_int(value)
+    if pk is None:
         raise Http404("No such customer.")
-    return get_object_or_404(Customer.objects.prefetch_related("addresses"), pk=value)
+    return get_object_or_404(Customer.objects.prefetch_related("addresses"), pk=pk)
 
 
 def _render_entry(request: HttpRequest, entry: OrderEntry) -> HttpResponse:
@@ -60,12 +63,18 @@ def order_create(request: HttpRequest) -> HttpResponse:
         entry = OrderEntry(request.POST)
         if entry.is_valid():
             try:
-                order = _place(entry, request.user)
+                outcome = run_posted(
+                    request,
+                    scope="orders.create",
+                    work=lambda: {"number": _place(entry, request.user).number},
+                )
             except DomainError as error:
                 entry.add_domain_error(error)
             else:
-                messages.success(request, f"Order {order.number} placed.")
-                return _go_to(request, reverse("orders:detail", args=[order.number]))
+                # A second post of the same form (a double click) lands on the first's order.
+                number = outcome.result["number"]
+                messages.success(request, f"Order {number} placed.")
+                return _go_to(request, reverse("orders:detail", args=[number]))
         return _render_entry(request, entry)
 
     entry = OrderEntry(customer=_picked_customer(request.GET.get("customer", "")))
@@ -78,7 +87,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
 
 @staff_view("orders.add_order")
 def customer_search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    query = clean_text(request.GET.get("q", ""), max_length=SEARCH_LENGTH) or ""
     customers = find_customers_for_entry(query, limit=CUSTOMER_RESULTS) if query else []
     context = {"query": query, "customers": customers}
     return render(request, f"{FORM}#customer-results", context)
@@ -86,7 +95,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 
 @staff_view("orders.add_order")
 def product_search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    query = clean_text(request.GET.get("q", ""), max_length=SEARCH_LENGTH) or ""
     hits = find_products_for_entry(query, limit=PRODUCT_RESULTS) if query else []
     return render(request, f"{FORM}#product-results", {"query": query, "hits": hits})
 
@@ -106,9 +115,19 @@ def order_preview(request: HttpRequest) -> HttpResponse:
 
 @staff_view("orders.change_order")
 def order_edit(request: HttpRequest, number: str) -> HttpResponse:
+    """The edit page works as New order does: its product search (``?q=``) adds through
+    ``add_sku`` (one more unit when the SKU is on the order already), and a typed change asks
+    for ``#edit-totals`` only; both re-render without saving. Save changes saves."""
     order = order_for_detail(number)
-    form = LineEditForm(order, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.htmx and "q" in request.GET:
+        return _edit_product_search(request, order)
+    adding = request.method == "POST" and "add_sku" in request.POST
+    data = request.POST if request.method == "POST" else None
+    form = LineEditForm(order, apply_edit_add(order, request.POST) if adding else data)
+    context = {"order": order, "form": form, "editable": lines_editable(order)}
+    if request.htmx and request.htmx.target == "edit-totals" and request.method == "POST":
+        return render(request, f"{EDIT}#edit-totals", context | {"preview": form.preview()})
+    if request.method == "POST" and not adding and form.is_valid():
         try:
             update_order_lines(
                 order=order,
@@ -121,5 +140,20 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, f"Lines of order {order.number} updated.")
             return _go_to(request, reverse("orders:detail", args=[order.number]))
-    context = {"order": order, "form": form, "editable": lines_editable(order)}
-    return render(request, f"{EDIT}#edit-form" if request.htmx else EDIT, context)
+    preview = form.preview() if data is not None else None
+    return render(
+        request, f"{EDIT}#edit-form" if request.htmx else EDIT, context | {"preview": preview}
+    )
+
+
+def _edit_product_search(request: HttpRequest, order: Order) -> HttpResponse:
+    """New order's product results, their Add buttons posting to this order's edit form."""
+    query = clean_text(request.GET.get("q", ""), max_length=SEARCH_LENGTH) or ""
+    hits = find_products_for_entry(query, limit=PRODUCT_RESULTS) if query else []
+    context = {
+        "query": query,
+        "hits": hits,
+        "add_url": reverse("orders:edit", args=[order.number]),
+        "add_target": "#edit-form",
+    }
+    return render(request, f"{FORM}#product-results", context)

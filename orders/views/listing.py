@@ -7,7 +7,13 @@ from itertools import chain
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +22,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from core.exceptions import DomainError
+from core.pagination import capped_count, count_label
+from core.parsing import parse_ascii_int
 from core.permissions import staff_view
+from core.roles import EXPORT_ORDERS
 
 from .. import selectors, services
 from ..exceptions import OrderValidationError
@@ -51,7 +60,7 @@ HOLD_VIEWS = tuple((label, ON_HOLD | {"hold_reason": value}) for value, label in
 @vary_on_headers("HX-Request")
 def order_list(request: HttpRequest) -> HttpResponse:
     filters = OrderFilter(request.GET, queryset=Order.objects.all())
-    orders, sort = filters.qs, filters.sort
+    orders, sort = filters.results, filters.sort
     per_page = _page_size(request.GET.get("per_page"))
     page = selectors.order_page(
         orders,
@@ -60,14 +69,15 @@ def order_list(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
-    count = selectors.capped_count(orders, cap=COUNT_CAP)
+    count = capped_count(orders, cap=COUNT_CAP)
     applied = _applied_filters(request.GET)
     fragment = bool(request.htmx) and not request.htmx.history_restore_request
     context = {
         "filter": filters,
         "list_url": reverse("orders:list"),
         "page": page,
-        "count_label": _count_label(count),
+        "count_label": count_label(count, noun="order", cap=COUNT_CAP),
+        "filter_errors": filters.invalid,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "sort": sort,
@@ -83,12 +93,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 def _page_size(value: str | None) -> int:
     return int(value) if value in {str(size) for size in PAGE_SIZES} else DEFAULT_PAGE_SIZE
-
-
-def _count_label(count: int) -> str:
-    if count > COUNT_CAP:
-        return f"{COUNT_CAP:,}+ orders"
-    return f"{count:,} order{'' if count == 1 else 's'}"
 
 
 def _sort_links(current: str) -> dict[str, dict[str, str]]:
@@ -171,6 +175,7 @@ BULK_ACTIONS = {
 class BulkOutcome:
     ok: bool
     message: str
+    orders: int = 1  # how many selected orders the outcome stands for
 
 
 @staff_view("orders.view_order")
@@ -183,11 +188,12 @@ def order_bulk_action(request: HttpRequest) -> HttpResponse:
     ids = _selected_ids(request.POST.getlist("ids"))
     error = _bulk_request_error(action, ids)
     outcomes = [] if error else _run_bulk(action, ids, request.POST, request.user)
-    done = sum(outcome.ok for outcome in outcomes)
+    done = sum(outcome.orders for outcome in outcomes if outcome.ok)
+    refused = sum(outcome.orders for outcome in outcomes if not outcome.ok)
     response = render(
         request,
         "orders/order_list.html#bulk-results",
-        {"error": error, "outcomes": outcomes, "done": done, "refused": len(outcomes) - done},
+        {"error": error, "outcomes": outcomes, "done": done, "refused": refused},
     )
     if done:
         trigger_client_event(response, "ordersChanged")
@@ -195,7 +201,8 @@ def order_bulk_action(request: HttpRequest) -> HttpResponse:
 
 
 def _selected_ids(values: list[str]) -> list[int]:
-    return list(dict.fromkeys(int(value) for value in values if value.isdigit()))
+    parsed = (parse_ascii_int(value) for value in values)
+    return list(dict.fromkeys(pk for pk in parsed if pk is not None))
 
 
 def _bulk_request_error(action: BulkAction | None, ids: list[int]) -> str:
@@ -211,20 +218,31 @@ def _bulk_request_error(action: BulkAction | None, ids: list[int]) -> str:
 def _run_bulk(
     action: BulkAction, ids: list[int], data: QueryDict, actor: Actor
 ) -> list[BulkOutcome]:
+    """Every selected order is counted, refused ones included: the counts add up to the
+    selection. Bad input (reason, note) would refuse every order alike, so it is tried once
+    and reported once for all the orders it stopped."""
     orders = selectors.orders_for_bulk_action(ids)
     outcomes = []
-    for order in orders:
+    for index, order in enumerate(orders):
         try:
             action.run(order, data, actor)
+        except OrderValidationError as error:
+            untried = orders[index:]
+            numbers = ", ".join(untried_order.number for untried_order in untried)
+            outcomes.append(BulkOutcome(False, f"{numbers}: {error.message}", len(untried)))
+            break
         except DomainError as error:
-            outcomes.append(BulkOutcome(ok=False, message=f"{order.number}: {error.message}"))
-            if isinstance(error, OrderValidationError):
-                break  # the input (reason, note) is at fault: every other order would fail alike
+            outcomes.append(BulkOutcome(False, _refusal(order, error.message)))
         else:
-            outcomes.append(BulkOutcome(ok=True, message=f"{order.number} {action.done}"))
+            outcomes.append(BulkOutcome(True, f"{order.number} {action.done}"))
     if missing := len(ids) - len(orders):
-        outcomes.append(BulkOutcome(ok=False, message=f"{missing} selected order(s) not found."))
+        outcomes.append(BulkOutcome(False, f"{missing} selected order(s) not found.", missing))
     return outcomes
+
+
+def _refusal(order: Order, message: str) -> str:
+    """The refusal, led by the order's number unless the message already names it."""
+    return message if order.number in message else f"{order.number}: {message}"
 
 
 # --- CSV export ----------------------------------------------------------------------------
@@ -247,6 +265,7 @@ EXPORT_HEADER = (
     "currency",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
 
 
 class _Echo:
@@ -256,14 +275,24 @@ class _Echo:
         return value
 
 
-@staff_view("orders.view_order")
+@staff_view("orders.view_order", EXPORT_ORDERS)
 @require_GET
-def order_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered list as CSV, streamed row by row so 100,000 orders never sit in memory."""
+def order_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as CSV, streamed row by row so 100,000 orders never sit in memory.
+
+    An invalid filter is a 400 naming it, never an export of every order. ``?bom=1`` starts
+    the file with a UTF-8 byte order mark, which spreadsheets need to read names right.
+    """
     filters = OrderFilter(request.GET, queryset=Order.objects.all())
+    if filters.invalid:
+        return HttpResponseBadRequest(
+            "\n".join(filters.invalid), content_type="text/plain; charset=utf-8"
+        )
     rows = selectors.order_export_rows(filters.qs, sort=filters.sort)
     writer = csv.writer(_Echo())
     lines = (writer.writerow(row) for row in chain([EXPORT_HEADER], map(_csv_row, rows)))
+    if request.GET.get("bom") == "1":
+        lines = chain([BOM], lines)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     filename = f"orders-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -271,8 +300,9 @@ def order_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _csv_row(row: tuple) -> Iterator[str]:
+    """ISO 8601 timestamps with their offset (2026-03-01T09:30:00+01:00): unambiguous."""
     number, placed_at, *rest = row
-    placed = timezone.localtime(placed_at).strftime("%Y-%m-%d %H:%M:%S") if placed_at else ""
+    placed = timezone.localtime(placed_at).isoformat(timespec="seconds") if placed_at else ""
     return (_safe_cell(str(value)) for value in (number, placed, *rest))
 
 

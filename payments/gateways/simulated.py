@@ -89,7 +89,9 @@ class SimulatedGateway(PaymentGateway):
     def authorize(
         self, payment: Payment, *, payment_method: str, idempotency_key: str
     ) -> GatewayResult:
-        number = TOKENS.get(payment_method, "".join(ch for ch in payment_method if ch.isdigit()))
+        number = TOKENS.get(
+            payment_method, "".join(ch for ch in payment_method if ch.isascii() and ch.isdigit())
+        )
         card = {"brand": _brand(number), "last4": number[-4:]}
         if not 12 <= len(number) <= 19 or not _luhn_ok(number):
             raise PaymentDeclined("Your card number is incorrect.", "incorrect_number")

@@ -35,9 +35,11 @@ from .order_changes import (
 )
 from .refunds import create_refund, process_refund
 from .sweeper import sweep_stuck_work
+from .webhooks import FAILED as WEBHOOK_FAILED
 from .webhooks import WEBHOOK_HANDLERS, process_stripe_event, store_stripe_event
 
 __all__ = [
+    "WEBHOOK_FAILED",
     "WEBHOOK_HANDLERS",
     "attach_payment_intent",
     "authorize_payment",

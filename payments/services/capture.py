@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
-from core.money import ZERO, to_money
+from core.money import ZERO
 
 from .. import tasks
 from ..exceptions import (
@@ -39,6 +39,7 @@ from .common import (
     actor_id,
     apply_result,
     call_gateway,
+    check_amount,
     claim_call,
     converge,
     find_call,
@@ -95,7 +96,11 @@ def _recorded_capture(
     payment: Payment, amount: Decimal | None, request_id: str
 ) -> tuple[Decimal, str, PaymentTransaction | None]:
     """The amount asked (default: all still authorized), its key, and its recorded call."""
-    value = payment.capturable_amount if amount is None else to_money(amount)
+    value = (
+        payment.capturable_amount
+        if amount is None
+        else check_amount(amount, label="The capture amount")
+    )
     key = _capture_key(payment, value, request_id)
     return value, key, find_call(payment, Kind.CAPTURE, key)
 

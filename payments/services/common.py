@@ -25,7 +25,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from core.money import ZERO, to_money
+from core.limits import check_money
+from core.money import ZERO
 from orders import services as order_services
 from orders.models import Order
 
@@ -289,10 +290,22 @@ def amount_or_uncovered(order: Order, amount: Decimal | None) -> Decimal:
                 f"Order {order.number} is already paid or authorized in full.", code="nothing_due"
             )
         return amount
-    amount = to_money(amount)
+    amount = check_amount(amount, label="The amount")
     if amount <= 0:
-        raise PaymentAmountError("The amount must be more than zero.")
+        raise PaymentAmountError("The amount must be more than zero.", field="amount")
     return amount
+
+
+def check_amount(amount: object, *, label: str) -> Decimal:
+    """A payment, capture or refund amount rounded to cents, within what an order may total
+    (OMS_MAX_ORDER_TOTAL); anything else (NaN, 1E+15, a float) is a ``PaymentAmountError``."""
+    return check_money(
+        amount,
+        field="amount",
+        label=label,
+        maximum=settings.OMS_MAX_ORDER_TOTAL,
+        error=PaymentAmountError,
+    )
 
 
 def actor_id(actor: Actor) -> int | None:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from core.money import to_money
 from orders.models import Order
 
 from .. import events, selectors
@@ -33,6 +32,7 @@ from .common import (
     Source,
     amount_or_uncovered,
     captured_status,
+    check_amount,
     check_order_open,
     lock_order,
     lock_payment,
@@ -89,9 +89,9 @@ def record_manual_payment(
     Refused on a draft, cancelled or completed order, and above the balance due unless the user
     confirms an overpayment (``allow_overpayment``), which the order then shows as credit due.
     """
-    amount = to_money(amount)
+    amount = check_amount(amount, label="The amount received")
     if amount <= 0:
-        raise PaymentAmountError("The amount received must be more than zero.")
+        raise PaymentAmountError("The amount received must be more than zero.", field="amount")
     reference = reference.strip()[:255]
     with transaction.atomic():
         if payment is not None:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.money import ZERO, to_money
+from core.money import ZERO
 
 from .. import events, tasks
 from ..exceptions import (
@@ -38,6 +38,7 @@ from .common import (
     Source,
     call_gateway,
     captured_status,
+    check_amount,
     claim_call,
     lock_payment,
     note_failure,
@@ -84,9 +85,9 @@ def create_refund(*, payment: Payment, amount: Decimal, reason: str, actor: Acto
     reason = reason.strip()
     if not reason:
         raise PaymentError("Say why the money is refunded.", "reason_required")
-    amount = to_money(amount)
+    amount = check_amount(amount, label="The refund")
     if amount <= 0:
-        raise PaymentAmountError("The refund must be more than zero.")
+        raise PaymentAmountError("The refund must be more than zero.", field="amount")
     with transaction.atomic():
         payment = lock_payment(payment)
         if payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):

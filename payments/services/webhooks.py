@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Sum
@@ -48,21 +48,62 @@ logger = logging.getLogger(__name__)
 
 Facts = dict[str, Any]  # what a handler's read step found at Stripe
 
+# An event marked with this note could not be processed: Finance sees it on its list.
+FAILED = "failed: "
+# What a handler meets in an event whose fields are not what Stripe documents.
+MALFORMED = (AttributeError, KeyError, TypeError, ValueError, ArithmeticError)
+EVENT_ID_LENGTH = StripeWebhookEvent._meta.get_field("event_id").max_length
+EVENT_TYPE_LENGTH = StripeWebhookEvent._meta.get_field("type").max_length
+
 
 # --- Stripe webhooks ----------------------------------------------------------------------
 
 
-def store_stripe_event(*, event: dict[str, Any]) -> tuple[StripeWebhookEvent, bool]:
+def event_shape_error(event: object) -> str:
+    """Why a verified body is not a Stripe event we can keep and process ("" when it is): a
+    JSON object with a string ``id`` and ``type`` that fit their columns, an object as
+    ``data.object``, and no NUL anywhere (PostgreSQL's jsonb refuses it)."""
+    if not isinstance(event, dict):
+        return "the body is not a JSON object"
+    event_id, event_type = event.get("id"), event.get("type")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= EVENT_ID_LENGTH:
+        return f"the event id must be a string of 1 to {EVENT_ID_LENGTH} characters"
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= EVENT_TYPE_LENGTH:
+        return f"the event type must be a string of 1 to {EVENT_TYPE_LENGTH} characters"
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return "data.object must be a JSON object"
+    if _holds_nul(event):
+        return "the event holds a NUL character"
+    return ""
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def store_stripe_event(*, event: object) -> tuple[StripeWebhookEvent, bool]:
     """Keep a verified event once by its id and process it in a task after the commit.
 
-    A second delivery of the same event id is stored nowhere and processed no more (unless the
-    first is still unprocessed, when it is queued again: processing is once-only by itself).
+    A body that is not an event (``event_shape_error``) is refused with a ``PaymentError``
+    and not stored: stored, it could never be processed. A second delivery of the same event
+    id is stored nowhere and processed no more (unless the first is still unprocessed, when it
+    is queued again: processing is once-only by itself).
     """
+    if reason := event_shape_error(event):
+        raise PaymentError(f"Not a Stripe event: {reason}.", "invalid_webhook")
+    event = cast(dict[str, Any], event)
     with transaction.atomic():
         stored, created = StripeWebhookEvent.objects.get_or_create(
             event_id=event["id"],
             defaults={
-                "type": str(event.get("type", ""))[:100],
+                "type": event["type"],
                 "livemode": bool(event.get("livemode")),
                 "payload": event,
             },
@@ -80,19 +121,24 @@ def process_stripe_event(*, event_pk: int) -> bool:
     charge's capture deadline…) is read first, with no transaction open and no row locked. A
     ``GatewayUnavailable`` then is noted on the event and raised for the task to retry (the
     sweeper queues it again if the task gives up); any other payment error is noted on the
-    event, which counts as processed.
+    event, which counts as processed. An event whose fields are not what Stripe documents is
+    marked failed with the reason (``FAILED``), for Finance to see, never retried for ever.
     """
     event = StripeWebhookEvent.objects.filter(pk=event_pk).first()
     if event is None or event.processed_at is not None:
         return False
+    if reason := event_shape_error(event.payload):
+        return _mark_failed(event_pk, reason)
     handler = WEBHOOK_HANDLERS.get(event.type)
-    obj = (event.payload.get("data") or {}).get("object") or {}
+    obj = event.payload["data"]["object"]
     read = WEBHOOK_READS.get(event.type)
     try:
         facts = read(obj) if handler is not None and read is not None else {}
     except GatewayUnavailable as error:
         StripeWebhookEvent.objects.filter(pk=event.pk).update(error=f"retrying: {error}"[:1000])
         raise
+    except MALFORMED as error:
+        return _mark_failed(event_pk, f"unreadable {event.type}: {error!r}")
     with transaction.atomic():
         event = StripeWebhookEvent.objects.select_for_update().get(pk=event_pk)
         if event.processed_at is not None:
@@ -104,9 +150,21 @@ def process_stripe_event(*, event_pk: int) -> bool:
                     note = handler(event, obj, facts) or ""
             except PaymentError as error:
                 note = f"{error.code}: {error}"
+            except MALFORMED as error:
+                logger.exception("Stripe event %s could not be processed", event.event_id)
+                note = f"{FAILED}unreadable {event.type}: {error!r}"
         event.processed_at = timezone.now()
-        event.error = note
+        event.error = note[:1000]
         event.save(update_fields=["processed_at", "error"])
+    return True
+
+
+def _mark_failed(event_pk: int, reason: str) -> bool:
+    """Close an event that cannot be processed, with the reason Finance reads."""
+    logger.error("Stripe event %s could not be processed: %s", event_pk, reason)
+    StripeWebhookEvent.objects.filter(pk=event_pk, processed_at__isnull=True).update(
+        processed_at=timezone.now(), error=f"{FAILED}{reason}"[:1000]
+    )
     return True
 
 

@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.parsing import parse_ascii_int
+
 from .. import services
 from ..exceptions import GatewayError, PaymentError, WebhookSignatureError
 from ..gateways import StripeGateway, simulated_gateway_in_use
@@ -35,8 +37,21 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except WebhookSignatureError as error:
         logger.warning("Stripe webhook refused: %s", error)
         return HttpResponseBadRequest(str(error), content_type="text/plain")
-    stored, created = services.store_stripe_event(event=event)
+    try:
+        stored, created = services.store_stripe_event(event=event)
+    except PaymentError as error:  # not an event: refused, not stored
+        logger.warning("Stripe webhook refused: %s", error)
+        return HttpResponseBadRequest(str(error), content_type="text/plain")
     return JsonResponse({"received": True, "duplicate": not created, "id": stored.event_id})
+
+
+def _card_number(text: str) -> str | None:
+    """The digits of a card number as typed (spaces and dashes allowed between them): 12 to
+    19 ASCII digits, else None ("4242²…" or "①" are not digits of a card)."""
+    digits = "".join(text.replace("-", " ").split())
+    if not 12 <= len(digits) <= 19 or parse_ascii_int(digits, max_digits=19) is None:
+        return None
+    return digits
 
 
 @require_GET
@@ -64,10 +79,11 @@ def simulated_checkout(request: HttpRequest, session: str) -> HttpResponse:
         raise Http404("No such payment link")
     error = ""
     if request.method == "POST" and payment.status == PaymentStatus.PENDING:
+        number = _card_number(request.POST.get("card_number", ""))
         try:
-            payment = services.complete_simulated_checkout(
-                payment=payment, card_number=request.POST.get("card_number", "")
-            )
+            if number is None:
+                raise PaymentError("Your card number is incorrect.", "incorrect_number")
+            payment = services.complete_simulated_checkout(payment=payment, card_number=number)
         except (GatewayError, PaymentError) as failure:
             error = failure.message
     return render(

@@ -25,17 +25,20 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from core.exceptions import DomainError
+from core.idempotency import run_posted
+from core.pagination import CappedPaginator
 from core.permissions import staff_view
 from orders.models import Order
 
 from .. import selectors, services
 from ..filters import QUICK_FILTERS, PaymentFilter
 from ..forms import CaptureForm, ManualPaymentForm, RefundForm
-from ..models import Payment, Refund
+from ..models import Payment, Refund, StripeWebhookEvent
 
 PANEL_TEMPLATE = "payments/order_panel.html"
 FINANCE_TEMPLATE = "payments/finance_list.html"
 PAGE_SIZE = 50
+FAILING_EVENTS_SHOWN = 5
 ORDER_CHANGED = "orderChanged"
 PAYMENTS_CHANGED = "paymentsChanged"
 POLL_SECONDS = 2
@@ -245,14 +248,19 @@ def record_payment(request: HttpRequest, number: str) -> HttpResponse:
         return _invalid(request, number, form, "record")
     data = form.cleaned_data
 
-    def action():
-        services.record_manual_payment(
+    def record() -> dict:
+        payment = services.record_manual_payment(
             order=order,
             amount=data["amount"],
             method=data["method"],
             reference=data["reference"],
             actor=request.user,
         )
+        return {"payment": payment.pk}
+
+    def action():
+        # A second post of the same dialog (a double click) records nothing more.
+        run_posted(request, scope=f"payments.record:{order.number}", work=record)
 
     return _perform(
         request, number, action, success="Payment recorded.", form=form, form_key="record"
@@ -296,13 +304,17 @@ def refund(request: HttpRequest, payment_id: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, number, form, key)
 
-    def action():
-        services.create_refund(
+    def create() -> dict:
+        refund = services.create_refund(
             payment=payment,
             amount=form.cleaned_data["amount"],
             reason=form.cleaned_data["reason"],
             actor=request.user,
         )
+        return {"refund": refund.pk}
+
+    def action():
+        run_posted(request, scope=f"payments.refund:{payment.pk}", work=create)
 
     # A manual payment's refund was made outside (a transfer back) and is recorded at once;
     # a card refund goes to the gateway in a task.
@@ -327,12 +339,20 @@ def void(request: HttpRequest, payment_id: int) -> HttpResponse:
 # --- the Finance list ----------------------------------------------------------------------
 
 
+def _failing_webhook_events() -> list[StripeWebhookEvent]:
+    """The newest Stripe events that could not be processed (at most one more than shown, so
+    the page can say there are more), for Finance to follow up at Stripe."""
+    failing = StripeWebhookEvent.objects.filter(error__startswith=services.WEBHOOK_FAILED)
+    return list(failing.order_by("-received_at")[: FAILING_EVENTS_SHOWN + 1])
+
+
 @staff_view("payments.view_payment")
 @require_GET
 @vary_on_headers("HX-Request")
 def finance_list(request: HttpRequest) -> HttpResponse:
     filters = PaymentFilter(request.GET, queryset=selectors.finance_payments())
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The count stops at a cap ("1,000+ payments"): no COUNT(*) of the table on every page.
+    page = CappedPaginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.finance_counts()
     list_url = reverse("payments:list")
     quick = [
@@ -350,9 +370,11 @@ def finance_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filters,
         "page": page,
+        "count_label": page.paginator.count_label(noun="payment"),
         "list_url": list_url,
         "quick_filters": quick,
         "refund_due_count": counts["refund_due"],
+        "failing_events": _failing_webhook_events(),
         "fragment": fragment,
     }
     template = f"{FINANCE_TEMPLATE}#payment-table" if fragment else FINANCE_TEMPLATE

@@ -269,3 +269,21 @@ def test_detail_queries_do_not_grow_with_the_number_of_addresses(
         return len(captured)
 
     assert load_detail_with(1) == load_detail_with(6)
+
+
+def test_list_count_is_capped_and_never_counts_every_customer(login_as, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import pagination
+
+    factories.CustomerFactory.create_batch(5)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    client = login_as("Customer service")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL)
+
+    assert "3+ customers" in response.content.decode()
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 4" in counts[0]

@@ -13,6 +13,7 @@ from core import roles
 from customers.models import Address, Customer
 from inventory.models import Location, Product, StockLevel, StockMovement
 from orders.models import (
+    Allocation,
     Order,
     OrderEvent,
     OrderLine,
@@ -21,6 +22,7 @@ from orders.models import (
     SalesChannel,
     TaxRate,
 )
+from payments.models import Payment
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +200,59 @@ def test_orders_keep_their_invariants_and_history(seeded):
     assert not unpaid.filter(placed_at__lt=cutoff).exists()
     assert Order.objects.filter(payment_status=PaymentStatus.PAID).count() > 20
     assert not OrderEvent.objects.filter(created_at__gt=now).exists()
+
+
+def test_order_numbers_follow_placement_time(seeded):
+    by_number = list(Order.objects.order_by("number").values_list("created_at", flat=True))
+    assert by_number == sorted(by_number)
+
+
+def test_payments_and_refunds_happen_when_the_timeline_says(seeded):
+    payments = Payment.objects.select_related("order").prefetch_related("refunds", "transactions")
+    assert payments.exists()
+    for payment in payments:
+        order = payment.order
+        events = {event.type: event.created_at for event in order.events.all()}
+        assert order.placed_at < payment.created_at, order.number
+        assert payment.captured_at in (None, payment.created_at)
+        paid_at = events.get(OrderEvent.Type.PAYMENT_CAPTURED) or events.get(
+            OrderEvent.Type.PAYMENT_RECEIVED
+        )
+        assert paid_at == payment.created_at, order.number
+        for later in (OrderEvent.Type.CONFIRMED, OrderEvent.Type.SHIPPED):
+            if later in events:
+                assert payment.created_at < events[later], order.number
+        for transaction in payment.transactions.all():
+            assert transaction.created_at >= payment.created_at
+        for refund in payment.refunds.all():
+            assert events[OrderEvent.Type.CANCELLED] < refund.created_at, order.number
+            assert refund.created_at == events[OrderEvent.Type.PAYMENT_REFUNDED]
+
+
+def test_the_ledger_takes_stock_out_when_the_order_shipped(seeded):
+    shipped = OrderEvent.objects.filter(type=OrderEvent.Type.SHIPPED).select_related("order")
+    assert shipped.exists()
+    for event in shipped:
+        sales = StockMovement.objects.filter(
+            reference=event.order.number, reason=StockMovement.Reason.SALE
+        )
+        assert sales.exists(), event.order.number
+        assert set(sales.values_list("created_at", flat=True)) == {event.created_at}
+
+
+def test_store_orders_take_the_store_stock(seeded):
+    store_allocations = Allocation.objects.filter(
+        line__order__channel__kind=SalesChannel.Kind.STORE
+    )
+    assert store_allocations.exists()
+    elsewhere = store_allocations.exclude(location__kind=Location.Kind.STORE)
+    for allocation in elsewhere.select_related("line", "location"):
+        # a warehouse only made up what the store had not got when the order was placed
+        assert (
+            store_allocations.filter(
+                line=allocation.line, location__kind=Location.Kind.STORE
+            ).exists()
+            or not StockMovement.objects.filter(
+                product_id=allocation.line.product_id, location__kind=Location.Kind.STORE
+            ).exists()
+        ), allocation.line.sku

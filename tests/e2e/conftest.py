@@ -7,6 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
 
 from tests.conftest import CHROMIUM_PATH
 
@@ -61,3 +64,42 @@ def signed_in(page, live_server, django_user_model):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+AXE = Axe()
+
+
+def axe_violations(page: Page) -> list[str]:
+    """The serious and critical axe-core violations on the page, one line per rule."""
+    results = AXE.run(page, options={"resultTypes": ["violations"]})
+    return [
+        f"{page.url}: {violation['id']} ({violation['impact']}) {violation['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"])
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+@pytest.fixture(autouse=True)
+def accessible_pages(request):
+    """Every page a browser test loads is checked with axe-core as it loads; the test fails at
+    its end on any serious or critical violation, with the rule and the elements that break it."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page: Page = request.getfixturevalue("page")
+    found: list[str] = []
+
+    def audit(loaded: Page) -> None:
+        try:
+            # panels load by htmx after the load event, faded while they do: audit them settled
+            loaded.wait_for_load_state("networkidle")
+            found.extend(axe_violations(loaded))
+        except PlaywrightError:
+            return  # the page navigated on before the audit ran; its successor gets its own
+
+    page.on("load", audit)
+    yield
+    page.remove_listener("load", audit)
+    assert not found, "accessibility violations:\n" + "\n".join(dict.fromkeys(found))

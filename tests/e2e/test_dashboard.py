@@ -603,7 +603,7 @@ def test_a_refused_action_shows_why(back_office: Page, live_server, shop):
 
     # Then the refusal shows beside the actions, with the order's real state, in place
     error = header.locator(".inline-error")
-    expect(error).to_contain_text(f"Order {order.number} cannot go from cancelled to confirmed.")
+    expect(error).to_contain_text(f"{order.number} is cancelled: it cannot be confirmed.")
     expect(header.locator(".page-head .badge").first).to_have_text("Cancelled")
     expect(header.get_by_role("button", name="Confirm", exact=True)).to_have_count(0)
     expect(page).to_have_url(url)

@@ -128,9 +128,9 @@ def test_record_confirm_refund_and_no_refund_for_customer_service(
     expect(panel.locator('[data-amount="balance"]')).to_have_text("124.20 USD")
     expect(header.locator(".badge", has_text="Unpaid")).to_be_visible()
 
-    # Confirming before any payment is refused in place
-    header.get_by_role("button", name="Confirm").click()
-    expect(header.get_by_role("alert")).to_contain_text("cannot be confirmed until it is paid")
+    # Before any payment Confirm is not on offer: the header says what it waits for
+    expect(header.get_by_role("button", name="Confirm")).to_be_disabled()
+    expect(header.locator("#confirm-blocker")).to_contain_text("Awaiting payment of 124.20 USD")
 
     panel.get_by_role("button", name="Record payment…").click()
     dialog = page.locator("#record-payment-dialog")

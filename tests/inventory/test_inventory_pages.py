@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from core import idempotency
 from inventory import services
 from inventory.models import Product, StockLevel, StockMovement
 from orders.models import OrderLine
@@ -41,8 +42,11 @@ def client_events(response) -> dict:
 
 
 def adjust(client, sku: str, *, htmx: bool = True, **data):
+    """Post the adjustment form with the one-time token the page renders."""
     headers = HTMX if htmx else {}
-    return client.post(adjust_url(sku), data, **headers)
+    return client.post(
+        adjust_url(sku), {idempotency.FIELD: idempotency.new_token()} | data, **headers
+    )
 
 
 @pytest.fixture

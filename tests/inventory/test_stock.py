@@ -81,7 +81,7 @@ def test_reserve_release_commit(product, warehouse):
 
 
 def test_quantities_must_be_positive(product, warehouse):
-    with pytest.raises(StockError, match="must be positive"):
+    with pytest.raises(StockError, match="must be a whole number from 1 to"):
         services.receive_stock(product=product, location=warehouse, quantity=0)
 
 

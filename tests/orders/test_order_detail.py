@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from inventory.models import StockLevel
 from orders import services
+from orders.exceptions import InvalidTransition, OrderValidationError, transition_refusal
 from orders.models import HoldReason, OrderEvent, OrderStatus
 from tests import factories
 from tests.factories import place, stock
@@ -276,7 +277,7 @@ def test_illegal_action_shows_the_domain_error_in_place(login_as, order):
     assert triggered(response) == set()
     html = response.content.decode()
     assert 'class="inline-error"' in html
-    assert f"Order {order.number} cannot go from cancelled to confirmed." in html
+    assert f"{order.number} is cancelled: it cannot be confirmed." in html
     assert "Cancelled</span>" in html  # the fresh state, not the stale one
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
@@ -291,7 +292,7 @@ def test_illegal_action_without_htmx_redirects_with_the_error_message(login_as, 
 
     assert response.status_code == 302
     messages = [str(m) for m in get_messages(response.wsgi_request)]
-    assert messages == [f"Order {order.number} cannot go from cancelled to confirmed."]
+    assert messages == [f"{order.number} is cancelled: it cannot be confirmed."]
 
 
 def test_hold_then_release_returns_to_the_prior_state(login_as, order):
@@ -449,3 +450,99 @@ def test_draft_shows_placed_as_not_yet(login_as, channel, customer, split_produc
 
     assert "not yet (draft)" in html
     assert url("edit", draft) in html
+
+
+# --- words people read (issue 8, point 9) -----------------------------------------------------
+
+
+def test_refusals_name_the_states_in_words(order):
+    services.hold_order(order=order, reason=HoldReason.CUSTOMER_REQUEST)
+
+    with pytest.raises(InvalidTransition) as again:
+        services.hold_order(order=order, reason=HoldReason.FRAUD_RISK)
+    services.cancel_order(order=order, reason="Fraud")
+    with pytest.raises(InvalidTransition) as confirm_cancelled:
+        services.confirm_order(order=order)
+
+    assert again.value.message == f"{order.number} is already on hold."
+    assert (
+        confirm_cancelled.value.message == f"{order.number} is cancelled: it cannot be confirmed."
+    )
+
+
+def test_every_status_and_move_has_words():
+    for status in OrderStatus.values:
+        assert "_" not in transition_refusal("SO-1", status, OrderStatus.CONFIRMED)
+        assert "_" not in transition_refusal("SO-1", OrderStatus.PLACED, status)
+
+
+def test_hold_dialog_has_no_preselected_reason(login_as, order):
+    client = login_as("Customer service")
+
+    html = client.get(url("detail", order)).content.decode()
+    response = client.post(url("hold", order), {"reason": "", "note": ""}, **HTMX)
+
+    select = re.search(r'<select name="reason"[^>]*>\s*<option value="" selected>', html)
+    assert select and "required" in select[0]
+    assert "This field is required." in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED
+
+
+def test_hold_without_a_reason_is_refused_by_the_service_too(order):
+    with pytest.raises(OrderValidationError, match=r"Choose a hold reason\.") as refused:
+        services.hold_order(order=order, reason="")
+
+    assert refused.value.field == "reason"
+
+
+@pytest.fixture
+def unpaid_order(customer, split_product, ny_tax):
+    channel = factories.SalesChannelFactory(code="pay-first", allow_unpaid_confirmation=False)
+    return place(channel=channel, customer=customer, items=[(split_product, 1)])
+
+
+def test_confirm_is_primary_only_when_it_can_succeed(login_as, order, unpaid_order):
+    client = login_as("Customer service")
+
+    ready = client.get(url("detail", order)).content.decode()
+    waiting = client.get(url("detail", unpaid_order)).content.decode()
+
+    assert '<button class="btn btn-primary" type="submit">Confirm</button>' in ready
+    assert "confirm-blocker" not in ready
+    assert url("confirm", unpaid_order) not in waiting
+    assert (
+        '<button class="btn" type="button" disabled aria-describedby="confirm-blocker">' in waiting
+    )
+    assert f"Awaiting payment of {unpaid_order.total} USD" in waiting
+
+
+def test_asking_what_confirmation_waits_for_keeps_the_page_bounded(
+    login_as, unpaid_order, django_assert_max_num_queries
+):
+    client = login_as("Manager")
+
+    # the order page's budget, plus payments' answer to "may it be confirmed?" (one call)
+    with django_assert_max_num_queries(PAGE_QUERY_BUDGET + 2):
+        response = client.get(url("detail", unpaid_order))
+
+    assert "Awaiting payment of" in response.content.decode()
+
+
+def test_placed_email_says_received_and_confirmation_sends_the_confirmed_email(
+    order, mailoutbox, django_capture_on_commit_callbacks
+):
+    services.send_customer_email(order_id=order.pk, kind="placed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_order(order=order)
+
+    placed, confirmed = mailoutbox
+    assert placed.subject == f"We have received your order {order.number}"
+    assert "received" in placed.body and "confirmed" not in placed.subject
+    assert "is confirmed" not in placed.body
+    assert confirmed.subject == f"Your order {order.number} is confirmed"
+    assert order.number in confirmed.body
+    # once: a second run of the task (a redelivery) sends nothing more
+    assert services.send_customer_email(order_id=order.pk, kind="confirmed") is False
+    assert len(mailoutbox) == 2

@@ -205,13 +205,14 @@ def test_bad_lines_are_refused_naming_the_field(channel, customer, warehouse, ch
 
 def test_address_without_country_is_refused(channel, customer, warehouse):
     product = factories.ProductFactory()
-    with pytest.raises(OrderValidationError, match="shipping_address: country required"):
+    with pytest.raises(OrderValidationError, match="Country is required") as refused:
         place(
             channel=channel,
             customer=customer,
             items=[(product, 1)],
             shipping_address=ship_to(country=""),
         )
+    assert refused.value.field == "shipping_address.country"
 
 
 def test_inactive_product_is_refused(channel, customer):

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core import idempotency
 from orders.models import OrderEvent
 from orders.models import PaymentStatus as OrderPaymentStatus
 from payments import services
@@ -105,6 +106,7 @@ def test_record_manual_payment_pays_the_order_and_writes_the_timeline(login_as, 
             "record-method": Method.BANK_TRANSFER,
             "record-amount": "100.00",
             "record-reference": "TRF 2024-118",
+            idempotency.FIELD: idempotency.new_token(),
         },
         **HTMX,
     )
@@ -152,7 +154,11 @@ def test_finance_refunds_part_of_a_payment(login_as, order):
 
     response = client.post(
         refund_url(payment),
-        {f"refund-{payment.pk}-amount": "30.00", f"refund-{payment.pk}-reason": "Damaged mug"},
+        {
+            f"refund-{payment.pk}-amount": "30.00",
+            f"refund-{payment.pk}-reason": "Damaged mug",
+            idempotency.FIELD: idempotency.new_token(),
+        },
         **HTMX,
     )
 
@@ -177,7 +183,11 @@ def test_a_refund_beyond_the_captured_amount_shows_the_error_in_place(login_as, 
 
     response = client.post(
         refund_url(payment),
-        {f"refund-{payment.pk}-amount": "150.00", f"refund-{payment.pk}-reason": "Goodwill"},
+        {
+            f"refund-{payment.pk}-amount": "150.00",
+            f"refund-{payment.pk}-reason": "Goodwill",
+            idempotency.FIELD: idempotency.new_token(),
+        },
         **HTMX,
     )
 
@@ -421,3 +431,16 @@ def test_sidebar_shows_finance_to_roles_that_view_payments(login_as):
 
     assert f'href="{reverse("payments:list")}"' in html
     assert ">Finance</a>" in html
+
+
+def test_finance_list_count_is_capped_and_never_counts_every_payment(login_as, monkeypatch):
+    from core import pagination
+
+    for number in range(3):
+        receive(make_order() if number == 0 else _another_order(number), "5.00")
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+
+    page = login_as("Finance").get(reverse("payments:list")).content.decode()
+
+    assert "2+ payments" in page
+    assert "Page 1 of" not in page  # the number of pages is not known past the cap
