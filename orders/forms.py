@@ -148,8 +148,7 @@ class AddressForm(forms.Form):
         """The fields as typed (the live preview prices them before they are valid); text
         no address holds (a NUL, which PostgreSQL refuses, or over 255 characters) is blank."""
         return {
-            name: clean_text(self[name].value() or "", max_length=255) or ""
-            for name in self.fields
+            name: clean_text(self[name].value() or "", max_length=255) or "" for name in self.fields
         }
 
     def is_blank(self) -> bool:

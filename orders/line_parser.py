@@ -7,39 +7,40 @@ field ("Line 2: unknown SKU 'XYZ'." on the row's ``sku``). The parser only reads
 services check the rules again (``validate_lines``).
 """
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, zip_longest
 from typing import ClassVar
 
+from django.conf import settings
 from django.db.models.functions import Upper
 from django.http import QueryDict
 
-from core.money import ZERO, to_money
-from core.parsing import clean_text, parse_ascii_int
+from core.money import ZERO
+from core.parsing import clean_text, parse_ascii_int, parse_money
 from inventory.models import Product
 
 from .services import LineRequest
 
 LINE_FIELDS = ("sku", "quantity", "unit_price", "discount")
 SKU_LENGTH = Product._meta.get_field("sku").max_length
-MAX_QUANTITY = 999_999
-# Plain ASCII: up to 10 digits (the price columns' size), a point and at most 2 decimals.
-AMOUNT = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?", re.ASCII)
 
 
 def parse_quantity(text: str, *, minimum: int) -> int | None:
-    """ASCII digits from ``minimum`` to MAX_QUANTITY, else None ("٣", "1e3" and "+2" are not)."""
-    quantity = parse_ascii_int(text, max_digits=len(str(MAX_QUANTITY)))
-    return quantity if quantity is not None and minimum <= quantity <= MAX_QUANTITY else None
+    """ASCII digits from ``minimum`` to OMS_MAX_QUANTITY, else None ("٣", "1e3" and "+2" are
+    not)."""
+    quantity = parse_ascii_int(text)
+    limit = settings.OMS_MAX_QUANTITY
+    return quantity if quantity is not None and minimum <= quantity <= limit else None
 
 
 def parse_amount(text: str) -> Decimal | None:
-    """'12.5' → 12.50; anything but a plain non-negative amount raises ValueError."""
-    if not AMOUNT.fullmatch(text):
+    """'12.5' → 12.50; anything but a plain non-negative amount raises ValueError (the
+    service checks the amount's bounds)."""
+    amount = parse_money(text)
+    if amount is None:
         raise ValueError(text)
-    return to_money(Decimal(text))
+    return amount
 
 
 @dataclass
@@ -74,7 +75,8 @@ class LineRow:
         if quantity is None:
             self.add_error(
                 "quantity",
-                f"{self.label}: quantity must be a whole number from 1 to {MAX_QUANTITY}.",
+                f"{self.label}: quantity must be a whole number "
+                f"from 1 to {settings.OMS_MAX_QUANTITY:,}.",
             )
         unit_price = self._amount("unit_price", "unit price")
         discount = self._amount("discount", "discount")

@@ -200,6 +200,43 @@ def test_card_authorization_capture_and_refund(shop, login_as, amount):
     assert_renders(client, *order_pages(order), reverse("payments:list"))
 
 
+@given(amount=VALUES)
+@EXAMPLES
+def test_change_shipping_charge(shop, login_as, amount):
+    client = login_as(None)
+    order = place(channel=shop["channel"], customer=shop["customer"], items=[(shop["product"], 1)])
+    if attempt(lambda: orders.change_shipping_charge(order=order, shipping_total=amount)):
+        assert_renders(client, *order_pages(order))
+
+
+@given(quantity=VALUES)
+@EXAMPLES
+def test_write_off_reserved(shop, login_as, quantity):
+    client = login_as(None)
+    place(channel=shop["channel"], customer=shop["customer"], items=[(shop["product"], 3)])
+    product, location = shop["product"], shop["warehouse"]
+    attempt(
+        lambda: inventory.write_off_reserved(
+            product=product, location=location, quantity=quantity, reason="damaged"
+        )
+    )
+    level = StockLevel.objects.get(product=product, location=location)
+    assert 0 <= level.reserved <= level.on_hand
+    assert_renders(client, reverse("inventory:product_detail", args=[product.sku]))
+
+
+@given(unit_price=VALUES, cost=VALUES)
+@EXAMPLES
+def test_create_product(login_as, unit_price, cost):
+    client = login_as(None)
+    product = attempt(
+        lambda: inventory.create_product(sku="NEW-1", name="New", unit_price=unit_price, cost=cost)
+    )
+    if product is not None:
+        assert_renders(client, reverse("inventory:product_detail", args=[product.sku]))
+        product.delete()
+
+
 # --- the limits themselves ---------------------------------------------------------------
 
 

@@ -277,8 +277,11 @@ def test_list_count_is_capped_and_never_counts_every_customer(login_as, monkeypa
 
     from core import pagination
 
+    from customers import views
+
     factories.CustomerFactory.create_batch(5)
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "CUSTOMERS_PER_PAGE", 2)
     client = login_as("Customer service")
 
     with CaptureQueriesContext(connection) as queries:

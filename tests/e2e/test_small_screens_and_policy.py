@@ -100,4 +100,34 @@ def test_new_order_previews_under_the_policy(signed_in: Page, live_server, order
     page.get_by_label("Quantity of MUG-350").fill("3")
     page.get_by_label("Quantity of MUG-350").press("Tab")
     expect(page.locator("#line-0-total")).to_have_text("43.50")
+
+    # A quantity the preview refuses is explained on the line, not thrown at the console
+    page.get_by_label("Quantity of MUG-350").fill("0")
+    page.get_by_label("Quantity of MUG-350").press("Tab")
+    expect(page.locator("#line-0-notes")).not_to_be_empty()
+    page.locator("#shipping-total").fill("-5")
+    page.locator("#shipping-total").press("Tab")
+    expect(page.locator("#order-summary")).to_be_visible()
+    assert console_errors == []
+
+
+def test_every_dashboard_section_and_detail_page_passes_axe(
+    signed_in: Page, live_server, order, console_errors
+):
+    """The sidebar's sections and the pages behind them; each load is audited by axe-core."""
+    page = signed_in
+    page.goto(f"{live_server.url}/")
+    sections = page.locator("#sidebar nav a").evaluate_all("links => links.map(a => a.href)")
+    assert len(sections) >= 5  # home, orders, customers, inventory, finance at least
+    details = [
+        f"/orders/{order.number}/",
+        "/orders/new/",
+        f"/customers/{order.customer.pk}/",
+        f"/inventory/{order.lines.first().sku}/",
+    ]
+    for url in [*sections, *(f"{live_server.url}{path}" for path in details)]:
+        if "/admin/" in url:
+            continue  # Django's own admin: not a dashboard page
+        response = page.goto(url)
+        assert response.ok, url
     assert console_errors == []

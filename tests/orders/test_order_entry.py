@@ -671,7 +671,7 @@ def test_the_parser_numbers_the_rows_that_name_a_sku_and_names_each_bad_field(mu
     assert rows[0].request == services.LineRequest(mug, 2, None, Decimal("0.50"))
     assert rows[1].errors == {
         "sku": ["Line 2: unknown SKU 'XYZ'."],
-        "quantity": ["Line 2: quantity must be a whole number from 1 to 999999."],
+        "quantity": ["Line 2: quantity must be a whole number from 1 to 100,000."],
     }
     assert rows[2].errors == {"unit_price": ["Line 3: unit price '1,50' is not an amount."]}
     assert rows[1].request is None and rows[2].request is None

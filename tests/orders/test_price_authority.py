@@ -174,7 +174,8 @@ def test_the_page_shows_the_refusal_on_the_unit_price_of_the_line(login_as, chan
     assert response.status_code == 200
     assert "Line 1 (MUG): only staff who may override prices can change the unit price" in body
     assert 'name="unit_price" inputmode="decimal" value="0.00"' in body
-    assert 'aria-label="Unit price of MUG" aria-invalid="true"' in body
+    assert 'aria-label="Unit price of MUG" readonly' in body  # the page does not offer it
+    assert 'aria-invalid="true" aria-describedby="line-0-notes"' in body
     assert not Order.objects.exists()
 
 
@@ -186,3 +187,14 @@ def test_a_managers_override_from_the_page_is_on_the_order_timeline(login_as, ch
     order = Order.objects.get()
     page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
     assert "Price of MUG overridden: 9.99 USD instead of the catalogue 12.50 USD." in page
+
+
+@pytest.mark.parametrize(("role", "offered"), [("Manager", True), ("Customer service", False)])
+def test_the_unit_price_input_is_offered_only_to_who_may_override(
+    login_as, channel, mug, role, offered
+):
+    client = login_as(role)
+
+    body = client.post(reverse("orders:create_preview"), new_order(channel, mug)).content.decode()
+
+    assert ('aria-label="Unit price of MUG" readonly' not in body) is offered
