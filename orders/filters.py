@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 import django_filters as df
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_filters.widgets import BooleanWidget
 
@@ -139,7 +140,8 @@ class OrderFilter(df.FilterSet):
         exact = queryset.filter(exact_order_match(text))
         if exact.exists():
             return exact
-        products = list(Product.objects.filter(sku__iexact=text).values_list("pk", flat=True))
+        products = Product.objects.annotate(sku_key=Lower("sku")).filter(sku_key=text.lower())
+        products = list(products.values_list("pk", flat=True))  # on the Lower(sku) index
         if products:
             with_sku = OrderLine.objects.filter(product_id__in=products).values("order_id")
             return queryset.filter(pk__in=with_sku)

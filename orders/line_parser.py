@@ -13,7 +13,7 @@ from itertools import chain, zip_longest
 from typing import ClassVar
 
 from django.conf import settings
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower
 from django.http import QueryDict
 
 from core.money import ZERO
@@ -100,11 +100,11 @@ def _posted_rows(data: QueryDict) -> list[list[str]]:
 
 
 def products_by_sku(skus: set[str]) -> dict[str, Product]:
-    """The products these SKUs name, ignoring case ("mug-01" is MUG-01), keyed by upper-cased
-    SKU; one query."""
+    """The products these SKUs name, ignoring case ("mug-01" is MUG-01), keyed by lower-cased
+    SKU; one query, on the index of the SKUs' case-insensitive uniqueness (``Lower(sku)``)."""
     # A SKU no product can have (a NUL, which PostgreSQL refuses, or too long) is unknown.
-    keys = {sku.upper() for sku in skus if clean_text(sku, max_length=SKU_LENGTH) is not None}
-    products = Product.objects.annotate(sku_key=Upper("sku")).filter(sku_key__in=keys)
+    keys = {sku.lower() for sku in skus if clean_text(sku, max_length=SKU_LENGTH) is not None}
+    products = Product.objects.annotate(sku_key=Lower("sku")).filter(sku_key__in=keys)
     return {product.sku_key: product for product in products}
 
 
@@ -114,7 +114,7 @@ def parse_line_rows(data: QueryDict, *, label: str = "Line") -> list[LineRow]:
     products = products_by_sku({row[0] for row in values})
     rows = [LineRow(f"{label} {number}", *row) for number, row in enumerate(values, start=1)]
     for row in rows:
-        row.parse(products.get(row.sku.upper()))
+        row.parse(products.get(row.sku.lower()))
     return rows
 
 

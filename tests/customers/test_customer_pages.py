@@ -8,9 +8,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core import pagination
+from customers import views
 from customers.models import Address
 from tests import factories
 
@@ -272,13 +276,6 @@ def test_detail_queries_do_not_grow_with_the_number_of_addresses(
 
 
 def test_list_count_is_capped_and_never_counts_every_customer(login_as, monkeypatch):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from core import pagination
-
-    from customers import views
-
     factories.CustomerFactory.create_batch(5)
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
     monkeypatch.setattr(views, "CUSTOMERS_PER_PAGE", 2)

@@ -684,7 +684,7 @@ def test_the_parser_refuses_quantities_that_are_not_plain_whole_numbers(mug, tex
     assert list(row.errors) == ["quantity"]
 
 
-@pytest.mark.parametrize("text", ["-1", "1e3", "NaN", "12.505", "١٢", " 1 2", "12345678901"])
+@pytest.mark.parametrize("text", ["-1", "1e3", "NaN", "12.505", "١٢", " 1 2", "1234567890123"])
 def test_the_parser_refuses_amounts_that_are_not_plain_amounts(mug, text):
     (row,) = parse_line_rows(posted(sku=["MUG"], quantity=["1"], discount=[text]))
 

@@ -561,3 +561,13 @@ def test_list_links_to_the_export_with_the_current_filters(login_as, make_orders
 
 def test_export_needs_login(client):
     assert client.get(reverse("orders:export")).status_code == 302
+
+
+def test_company_search_has_its_trigram_index():
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'customer_company_trgm'")
+        (definition,) = cursor.fetchone()
+
+    assert "gin_trgm_ops" in definition and "upper" in definition.lower()
