@@ -36,6 +36,8 @@ def test_order_events_are_handled_by_these_receivers():
         ("payments.receivers.capture_what_shipped", T.SHIPPED),
         ("payments.receivers.release_money_of_cancelled_order", T.CANCELLED),
         ("payments.receivers.follow_changed_total", T.LINES_CHANGED),
+        ("payments.receivers.follow_changed_total", T.SHIPPING_CHANGED),
+        ("payments.receivers.follow_changed_total", T.ADDRESS_CORRECTED),
         ("payments.receivers.release_hold_once_paid", T.PAYMENT_AUTHORIZED),
     }
 
