@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from core.form_fields import WholeNumberField
 from core.parsing import parse_signed_int
 
 from .models import Location, Product, StockMovement
@@ -82,7 +83,7 @@ class WriteOffForm(forms.Form):
     location = forms.ModelChoiceField(
         queryset=Location.objects.none(), to_field_name="code", empty_label="Choose a location"
     )
-    quantity = forms.IntegerField(min_value=1, widget=forms.NumberInput(attrs={"step": 1}))
+    quantity = WholeNumberField(min_value=1, widget=forms.NumberInput(attrs={"step": 1}))
     reason = forms.ChoiceField(choices=[("", "Choose a reason"), *WRITE_OFF_REASONS.items()])
 
     def __init__(self, *args, product: Product, **kwargs) -> None:

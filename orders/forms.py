@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from core.form_fields import MoneyField
 from core.parsing import clean_text
 from customers.models import Customer
 
@@ -66,7 +67,7 @@ class PromisedDateForm(PanelForm):
 
 class ShippingChargeForm(PanelForm):
     id_prefix = "shipping"
-    shipping_total = forms.DecimalField(
+    shipping_total = MoneyField(
         label="Shipping charge",
         min_value=0,
         max_digits=12,
@@ -101,7 +102,7 @@ class HeaderForm(forms.Form):
     customer = forms.ModelChoiceField(
         queryset=Customer.objects.all(), required=False, widget=forms.HiddenInput
     )
-    shipping_total = forms.DecimalField(
+    shipping_total = MoneyField(
         label="Shipping",
         required=False,
         min_value=0,

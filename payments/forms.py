@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 
+from core.form_fields import MoneyField
+
 from .models import Method
 
 MANUAL_RECEIPT_METHODS = [
@@ -14,8 +16,8 @@ MANUAL_RECEIPT_METHODS = [
 MIN_AMOUNT = Decimal("0.01")
 
 
-def _amount(**kwargs) -> forms.DecimalField:
-    return forms.DecimalField(max_digits=14, decimal_places=2, min_value=MIN_AMOUNT, **kwargs)
+def _amount(**kwargs) -> MoneyField:
+    return MoneyField(max_digits=14, decimal_places=2, min_value=MIN_AMOUNT, **kwargs)
 
 
 class ManualPaymentForm(forms.Form):
