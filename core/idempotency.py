@@ -11,13 +11,17 @@ service call rolls the token back with everything else: the corrected form may p
 
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, QueryDict
+from django.utils import timezone
 
 from .exceptions import DomainError
 from .models import IdempotencyKey
@@ -46,13 +50,25 @@ class Outcome:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    """When it was made (8 hex digits of the Unix time), then 32 random bytes: a token older
+    than the retention is refused, so a form re-posted after its record was purged is never
+    done a second time."""
+    return f"{int(time.time()):08x}{secrets.token_urlsafe(32)}"
+
+
+def _issued_at(token: str) -> datetime | None:
+    stamp = token[:8]
+    if not re.fullmatch(r"[0-9a-f]{8}", stamp):
+        return None
+    return datetime.fromtimestamp(int(stamp, 16), tz=UTC)
 
 
 def posted_token(data: QueryDict) -> str:
     """The posted token, or StaleForm when it is missing or not one ``new_token`` makes."""
     token = data.get(FIELD, "")
-    if not TOKEN.fullmatch(token):
+    issued = _issued_at(token)
+    retention = timedelta(days=settings.OMS_FORM_TOKEN_DAYS)
+    if not TOKEN.fullmatch(token) or issued is None or issued < timezone.now() - retention:
         raise StaleForm
     return token
 
@@ -91,3 +107,11 @@ def _earlier_result(token: str, scope: str, actor: AbstractBaseUser) -> Result:
     if key.scope != scope or key.user_id != actor.pk:
         raise StaleForm("This form was already sent from another page: reload and try again.")
     return key.result
+
+
+def purge_used_tokens(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Forget tokens used longer ago than ``older_than`` (no older token is accepted any more:
+    ``posted_token`` refuses it as out of date). Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - older_than
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -34,7 +34,7 @@ class IdempotencyKey(models.Model):
     scope = models.CharField(max_length=100)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     result = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # purged by age
 
     def __str__(self) -> str:
         return f"{self.scope} {self.token[:8]}…"

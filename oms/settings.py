@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.sweep_stuck_work",
         "schedule": timedelta(minutes=1),
     },
+    "purge-used-form-tokens": {
+        "task": "core.tasks.purge_used_form_tokens",
+        "schedule": timedelta(hours=6),
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------
@@ -234,6 +238,8 @@ OMS_MAX_QUANTITY = int(os.environ.get("OMS_MAX_QUANTITY", "100000"))
 OMS_MAX_STOCK_ADJUSTMENT = int(os.environ.get("OMS_MAX_STOCK_ADJUSTMENT", "1000000"))
 OMS_MAX_ORDER_TOTAL = int(os.environ.get("OMS_MAX_ORDER_TOTAL", "1000000000"))
 # A stock adjustment of more units than this asks the user to confirm it first.
+# Used one-time form tokens are kept this long, then purged (core.tasks).
+OMS_FORM_TOKEN_DAYS = int(os.environ.get("OMS_FORM_TOKEN_DAYS", "7"))
 OMS_CONFIRM_STOCK_ADJUSTMENT = int(os.environ.get("OMS_CONFIRM_STOCK_ADJUSTMENT", "1000"))
 # Staff with orders.give_discount but not orders.override_price (Customer service) may discount
 # a line by at most this share of it; prices themselves they may not change.

@@ -2,13 +2,18 @@
 a second post with it answers as the first did (``core.idempotency``)."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from core import idempotency
+from core.models import IdempotencyKey
+from core.tasks import purge_used_form_tokens
 from customers.models import Customer
 from inventory.models import StockLevel, StockMovement
 from orders.models import Order, SalesChannel
@@ -234,3 +239,30 @@ def test_a_second_post_of_a_stock_adjustment_moves_nothing_more(login_as, wareho
     assert StockLevel.objects.get(product=mug, location=warehouse).on_hand == 15
     assert "Recorded +5 × MUG" in first.content.decode()
     assert "Recorded +5 × MUG" in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_used_tokens_are_purged_once_older_than_the_retention():
+    # given one token used 8 days ago and one used now
+    user = factories.UserFactory()
+    old = IdempotencyKey.objects.create(token="a" * 43, scope="test", user=user)
+    IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    IdempotencyKey.objects.create(token="b" * 43, scope="test", user=user)
+
+    # when the periodic purge runs (retention: 7 days by default)
+    deleted = purge_used_form_tokens()
+
+    # then only the old one is gone
+    assert deleted == 1
+    assert list(IdempotencyKey.objects.values_list("token", flat=True)) == ["b" * 43]
+
+
+def test_a_token_older_than_the_retention_is_refused_as_out_of_date():
+    # a form rendered 8 days ago: its used-token record may have been purged since
+    issued = int((timezone.now() - timedelta(days=8)).timestamp())
+    old = f"{issued:08x}{idempotency.new_token()[8:]}"
+
+    with pytest.raises(idempotency.StaleForm):
+        idempotency.posted_token(QueryDict(f"{idempotency.FIELD}={old}"))
+    fresh = idempotency.new_token()
+    assert idempotency.posted_token(QueryDict(f"{idempotency.FIELD}={fresh}")) == fresh
