@@ -249,47 +249,49 @@ def order_correct_address(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _correct_one_value(
+    request: HttpRequest,
+    number: str,
+    *,
+    form_class: type[forms.Form],
+    form_name: str,
+    service: Callable[..., object],
+    field: str,
+    success: str,
+) -> HttpResponse:
+    """A correction of one value of a placed order: validate the form, call the service with
+    that value, answer with the header (or the form and its error in place)."""
+    order = _order_or_404(number)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _render_order(request, number, **{form_name: form})
+    action = partial(service, order=order, actor=request.user, **{field: form.cleaned_data[field]})
+    return _perform(request, number, action, success=success, form_name=form_name, form=form)
+
+
 @staff_view("orders.change_order")
 @require_POST
 def order_promised_date(request: HttpRequest, number: str) -> HttpResponse:
-    order = _order_or_404(number)
-    form = PromisedDateForm(request.POST)
-    if not form.is_valid():
-        return _render_order(request, number, promise_form=form)
-    action = partial(
-        services.change_promised_ship_date,
-        order=order,
-        promised_ship_date=form.cleaned_data["promised_ship_date"],
-        actor=request.user,
-    )
-    return _perform(
+    return _correct_one_value(
         request,
         number,
-        action,
-        success="Promised ship date changed.",
+        form_class=PromisedDateForm,
         form_name="promise_form",
-        form=form,
+        service=services.change_promised_ship_date,
+        field="promised_ship_date",
+        success="Promised ship date changed.",
     )
 
 
 @staff_view("orders.change_order")
 @require_POST
 def order_shipping_charge(request: HttpRequest, number: str) -> HttpResponse:
-    order = _order_or_404(number)
-    form = ShippingChargeForm(request.POST)
-    if not form.is_valid():
-        return _render_order(request, number, shipping_form=form)
-    action = partial(
-        services.change_shipping_charge,
-        order=order,
-        shipping_total=form.cleaned_data["shipping_total"],
-        actor=request.user,
-    )
-    return _perform(
+    return _correct_one_value(
         request,
         number,
-        action,
-        success="Shipping charge changed.",
+        form_class=ShippingChargeForm,
         form_name="shipping_form",
-        form=form,
+        service=services.change_shipping_charge,
+        field="shipping_total",
+        success="Shipping charge changed.",
     )
