@@ -12,6 +12,7 @@ from core.parsing import SEARCH_LENGTH, clean_text
 from core.permissions import staff_view
 from core.roles import VIEW_CUSTOMERS
 from customers.selectors import search_customers
+from inventory.search import search_products
 
 from . import selectors
 
@@ -22,7 +23,7 @@ SEES_MONEY = "payments.view_payment"
 SEARCHES = {
     "orders": ("orders.view_order", selectors.search_orders),
     "customers": (VIEW_CUSTOMERS, search_customers),
-    "products": ("inventory.view_product", selectors.search_products),
+    "products": ("inventory.view_product", search_products),
 }
 
 

@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
@@ -65,7 +66,17 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# The orders panel's pager (after/before cursors) keeps the customer page in the address bar.
+ORDERS_PANEL_PARAMS = ("after", "before")
+
+
+def orders_panel_query(request: HttpRequest) -> str:
+    """The query string the orders panel loads with: the page of orders the URL names."""
+    return urlencode({key: request.GET[key] for key in ORDERS_PANEL_PARAMS if request.GET.get(key)})
+
+
 @staff_view("customers.view_customer")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_detail(pk)
-    return render(request, "customers/customer_detail.html", {"customer": customer})
+    context = {"customer": customer, "orders_query": orders_panel_query(request)}
+    return render(request, "customers/customer_detail.html", context)

@@ -10,8 +10,23 @@ from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.roles import CHANGE_PRODUCT_PRICE
 
 from .models import Location, Product, StockLevel, StockMovement
+from .search import product_text_query
 
 TIMESTAMPS = ("created_at", "updated_at")
+
+
+class SearchByProduct:
+    """Admin search of stock rows by their product as the product search finds it (SKU prefix,
+    name, barcode on the products table's indexes), resolved to ids before the rows are read."""
+
+    def get_search_results(self, request, queryset, search_term):
+        text = search_term.strip()
+        if not text:
+            return queryset, False
+        products = list(
+            Product.objects.filter(product_text_query(text)).values_list("pk", flat=True)
+        )
+        return queryset.filter(product__in=products), False
 
 
 class StockLevelInline(ReadOnlyInline):
@@ -43,6 +58,7 @@ class ProductAdmin(admin.ModelAdmin):
     )
     list_filter = ("is_active", "allow_backorder")
     search_fields = ("sku", "name", "barcode")
+    search_help_text = "The start of a SKU, part of a name, or a barcode"
     ordering = ("sku",)
     date_hierarchy = "created_at"
     readonly_fields = (*TIMESTAMPS, "ledger_link")
@@ -64,6 +80,10 @@ class ProductAdmin(admin.ModelAdmin):
         ("Record", {"fields": (*TIMESTAMPS, "ledger_link")}),
     )
     inlines = (StockLevelInline,)
+
+    def get_search_results(self, request, queryset, search_term):
+        text = search_term.strip()
+        return (queryset.filter(product_text_query(text)) if text else queryset), False
 
     def get_readonly_fields(self, request, obj=None):
         """Price and cost are shown to everyone who may open a product, and are written only by
@@ -112,7 +132,7 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StockLevelAdmin(SearchByProduct, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("product", "location", "on_hand", "reserved", "available", "updated_at")
     list_filter = ("location",)
     list_select_related = ("product", "location")
@@ -132,15 +152,17 @@ class StockLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StockMovementAdmin(SearchByProduct, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The append-only ledger: browse and search it, never write it here."""
 
     list_display = ("created_at", "product", "location", "quantity", "reason", "reference", "user")
-    list_filter = ("reason", "location")
+    list_filter = ("reason", "location", "created_at")
     list_select_related = ("product", "location", "user")
     search_fields = ("product__sku", "reference")
+    search_help_text = "A product (SKU, name, barcode) or a document number"
     ordering = ("-created_at", "-pk")
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its year links are a DISTINCT over every row (0.26 s at 1M orders);
+    # the date filter's ranges are read on the index.
     show_full_result_count = False
     fields = (
         "created_at",
@@ -155,3 +177,10 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product", "location", "user")
+
+    def get_search_results(self, request, queryset, search_term):
+        """A document number exactly (the reference index), else by product."""
+        by_reference = queryset.filter(reference=search_term.strip())
+        if search_term.strip() and by_reference.exists():
+            return by_reference, False
+        return super().get_search_results(request, queryset, search_term)

@@ -151,7 +151,10 @@ class StockMovement(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["product", "location", "-created_at"]),
+            # The product page's ledger, newest first, by keyset (created_at, id): with and
+            # without its location filter, each page is an index range with a LIMIT.
+            models.Index(fields=["product", "-created_at", "-id"]),
+            models.Index(fields=["product", "location", "-created_at", "-id"]),
             models.Index(fields=["reference"]),
         ]
         constraints = [

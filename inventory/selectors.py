@@ -128,13 +128,12 @@ def stock_summary(product: Product) -> StockSummary:
     return StockSummary(levels=list(levels), reorder_point=product.reorder_point)
 
 
+LEDGER_SORT = "-created_at"  # newest first, ties by id: the (product, created_at, id) index
+
+
 def stock_ledger(product: Product) -> QuerySet[StockMovement]:
-    """The product's stock movements, newest first."""
-    return (
-        StockMovement.objects.filter(product=product)
-        .select_related("location", "user")
-        .order_by("-created_at", "-pk")
-    )
+    """The product's stock movements, for a keyset page in ``LEDGER_SORT`` order."""
+    return StockMovement.objects.filter(product=product).select_related("location", "user")
 
 
 # --- what can be sold: order entry and sourcing -----------------------------------------------

@@ -5,14 +5,15 @@ or reserve more than is on hand, and the CHECK constraints back that up in the d
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
 
 from core.limits import INTEGER_COLUMN_MAX, check_money, check_quantity
 from core.money import ZERO
@@ -36,6 +37,16 @@ def get_or_create_level(*, product: Product, location: Location) -> StockLevel:
     return level
 
 
+def stock_levels(
+    *, product_ids: Iterable[int], location_ids: Iterable[int] | None = None
+) -> QuerySet[StockLevel]:
+    """The stock rows of these products (at these locations), in primary-key order."""
+    levels = StockLevel.objects.filter(product_id__in=set(product_ids))
+    if location_ids is not None:
+        levels = levels.filter(location_id__in=set(location_ids))
+    return levels.order_by("pk")
+
+
 def lock_stock_levels(
     *, product_ids: Iterable[int], location_ids: Iterable[int] | None = None
 ) -> list[StockLevel]:
@@ -44,10 +55,8 @@ def lock_stock_levels(
     A stable order means two orders for the same SKUs wait for each other instead of
     deadlocking, whatever order their lines are in.
     """
-    levels = StockLevel.objects.filter(product_id__in=set(product_ids))
-    if location_ids is not None:
-        levels = levels.filter(location_id__in=set(location_ids))
-    return list(levels.select_for_update(of=("self",)).order_by("pk"))
+    levels = stock_levels(product_ids=product_ids, location_ids=location_ids)
+    return list(levels.select_for_update(of=("self",)))
 
 
 def _require_positive(quantity: int) -> None:
@@ -190,13 +199,71 @@ def adjust_stock(
 
 def reserve(*, product: Product, location: Location, quantity: int) -> None:
     """Promise ``quantity`` available units at ``location``; refuse if they are not there."""
-    _require_positive(quantity)
-    updated = StockLevel.objects.filter(
-        product=product, location=location, on_hand__gte=F("reserved") + quantity
-    ).update(reserved=F("reserved") + quantity)
-    if not updated:
-        level = StockLevel.objects.filter(product=product, location=location).first()
-        raise InsufficientStock([(product.sku, quantity, level.available if level else 0)])
+    reserve_many([(product, location, quantity)])
+
+
+# One statement for every row: lock them in primary-key order (two orders for the same SKUs wait
+# for each other instead of deadlocking), then add to ``reserved`` where enough is available.
+_RESERVE_SQL = """
+WITH wanted (product_id, location_id, quantity) AS (VALUES {values}),
+locked AS MATERIALIZED (
+    SELECT level.id FROM inventory_stocklevel AS level
+    JOIN wanted USING (product_id, location_id)
+    ORDER BY level.id
+    FOR UPDATE OF level
+)
+UPDATE inventory_stocklevel AS level
+SET reserved = level.reserved + wanted.quantity
+FROM wanted, locked
+WHERE level.id = locked.id
+  AND level.product_id = wanted.product_id
+  AND level.location_id = wanted.location_id
+  AND level.on_hand - level.reserved >= wanted.quantity
+RETURNING level.product_id, level.location_id
+"""
+
+
+def reserve_many(reservations: Iterable[tuple[Product, Location, int]]) -> None:
+    """Promise units at several locations at once: all of them, or none and InsufficientStock
+    naming each row that is short (the caller's transaction rolls back what was reserved)."""
+    wanted: dict[tuple[int, int], int] = defaultdict(int)
+    products = {}
+    for product, location, quantity in reservations:
+        _require_positive(quantity)
+        wanted[product.pk, location.pk] += quantity
+        products[product.pk] = product
+    if not wanted:
+        return
+    reserved = _reserve_rows(wanted)
+    if short := [key for key in wanted if key not in reserved]:
+        available = {
+            (level.product_id, level.location_id): level.available
+            for level in StockLevel.objects.filter(product_id__in={p for p, _ in short})
+        }
+        raise InsufficientStock(
+            [(products[p].sku, wanted[p, loc], available.get((p, loc), 0)) for p, loc in short]
+        )
+
+
+def _reserve_rows(wanted: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
+    """Add to ``reserved`` of each (product id, location id) row that has enough available;
+    returns the rows reserved. One statement on PostgreSQL; SQLite (the demo, which serialises
+    writers) takes one per row."""
+    if connection.vendor == "postgresql":
+        values = ", ".join(["(%s, %s, %s)"] * len(wanted))
+        params = [value for key, quantity in wanted.items() for value in (*key, quantity)]
+        with connection.cursor() as cursor:
+            cursor.execute(_RESERVE_SQL.format(values=values), params)
+            return set(cursor.fetchall())
+    return {
+        (product_id, location_id)
+        for (product_id, location_id), quantity in wanted.items()
+        if StockLevel.objects.filter(
+            product_id=product_id,
+            location_id=location_id,
+            on_hand__gte=F("reserved") + quantity,
+        ).update(reserved=F("reserved") + quantity)
+    }
 
 
 def release(*, product: Product, location: Location, quantity: int) -> None:

@@ -11,6 +11,7 @@ from django_htmx.http import trigger_client_event
 
 from core.exceptions import DomainError
 from core.idempotency import run_posted
+from core.pagination import capped_count_label, keyset_page
 from core.permissions import staff_view
 
 from . import selectors, services
@@ -59,9 +60,21 @@ def _stock_context(request: HttpRequest, product: Product) -> dict:
 
 
 def _ledger_context(request: HttpRequest, product: Product) -> dict:
+    """One page of the filtered ledger by keyset, and a capped count: the same cost on the
+    last page of 200,000 movements as on the first."""
     ledger_filter = LedgerFilter(request.GET, queryset=selectors.stock_ledger(product))
-    page = Paginator(ledger_filter.qs, LEDGER_PER_PAGE).get_page(request.GET.get("page"))
-    return {"ledger_filter": ledger_filter, "ledger_page": page}
+    page = keyset_page(
+        ledger_filter.qs,
+        sort=selectors.LEDGER_SORT,
+        per_page=LEDGER_PER_PAGE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    return {
+        "ledger_filter": ledger_filter,
+        "ledger_page": page,
+        "ledger_count": capped_count_label(ledger_filter.qs, noun="movement"),
+    }
 
 
 def _adjust_context(

@@ -101,6 +101,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's renderer, with selects drawn in Python (core/renderers.py): same HTML, less time.
+FORM_RENDERER = "core.renderers.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
@@ -114,6 +117,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite is the zero-setup demo database: wait for the write lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # JIT compiles the plans of big queries (an export's), costing them more than it saves;
+    # the short queries of pages never reach its threshold.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # QuerySet.iterator() (Django's choice fields iterate their options with it) would open a
+    # server-side cursor: three round trips for a list of a few channels. Nothing here streams
+    # a big result through it (exports use COPY), and a transaction-pooling proxy
+    # (PgBouncer) cannot keep such cursors anyway.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -183,8 +195,9 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = env_bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
 )
-# Eager mode (the demo) runs tasks inside the request: a task that fails (a gateway outage) is
-# recorded as failed instead of turning the page that queued it into an error. Tests propagate.
+# Eager mode (the demo) runs the tasks a request queues once its response is sent
+# (core/deferred.py): a task that fails (a gateway outage) is recorded as failed instead of
+# raising. Tests propagate.
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 # A task is acknowledged when it has finished, not when it starts, so a worker that dies
 # mid-task leaves it on the broker; one message at a time, so a dead worker holds no others.

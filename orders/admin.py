@@ -15,12 +15,37 @@ from django.utils.safestring import mark_safe
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.exceptions import DomainError
 from core.roles import VIEW_CUSTOMERS
+from inventory.search import with_sku
 
 from . import services
 from .models import Allocation, Order, OrderEvent, OrderLine, SalesChannel, TaxRate
+from .numbers import parse_order_number
+from .search import matching_orders
 
 TIMESTAMPS = ("created_at", "updated_at")
 ADMIN_CANCEL_REASON = "Cancelled from admin"
+
+
+class SearchByOrderOrSku:
+    """Admin search of rows that belong to an order line: by the order's number or the line's
+    SKU, exactly, each on an index (the search box of the Django admin would otherwise OR an
+    icontains over joined tables and read every row)."""
+
+    order_path = "order"
+    sku_path = "product"
+
+    def get_search_results(self, request, queryset: QuerySet, search_term: str):
+        text = search_term.strip()
+        if not text:
+            return queryset, False
+        if number := parse_order_number(text):
+            by_number = queryset.filter(**{f"{self.order_path}__number": number})
+            if by_number.exists():
+                return by_number, False
+        if not self.sku_path:
+            return queryset.none(), False
+        products = with_sku(text).values_list("pk", flat=True)
+        return queryset.filter(**{f"{self.sku_path}__in": list(products)}), False
 
 
 @admin.register(SalesChannel)
@@ -160,11 +185,20 @@ class OrderAdmin(admin.ModelAdmin):
         "total",
         "currency",
     )
-    list_filter = ("status", "payment_status", "fulfilment_status", "channel", "hold_reason")
+    list_filter = (
+        "status",
+        "payment_status",
+        "fulfilment_status",
+        "channel",
+        "hold_reason",
+        "placed_at",
+    )
     list_select_related = ("customer", "channel")
-    search_fields = ("number", "external_id", "email", "customer__email", "customer__name")
+    search_fields = ("number", "external_id", "customer__email", "customer__name")  # see below
+    search_help_text = "Order number, channel order id, SKU, channel, or a customer's e-mail, name"
     ordering = ("-placed_at", "-pk")
-    date_hierarchy = "placed_at"
+    # No date_hierarchy: its year links are a DISTINCT over every row (0.26 s at 1M orders);
+    # the date filter's ranges are read on the index.
     show_full_result_count = False
     list_per_page = 50
     readonly_fields = (*ORDER_READONLY, "ship_to_display")
@@ -223,11 +257,11 @@ class OrderAdmin(admin.ModelAdmin):
             return list_display
         return _without_customer_data(list_display)
 
-    def get_search_fields(self, request):
-        search_fields = super().get_search_fields(request)
-        if request.user.has_perm(VIEW_CUSTOMERS):
-            return search_fields
-        return _without_customer_data(search_fields)
+    def get_search_results(self, request, queryset, search_term):
+        """The dashboard's search (``orders.search``); by e-mail or phone only for those who may
+        see customers."""
+        by_contact = request.user.has_perm(VIEW_CUSTOMERS)
+        return matching_orders(queryset, search_term, by_contact=by_contact), False
 
     # Orders are placed through the service (dashboard, API, channels), never hand-built here,
     # and never deleted: deleting would strand their reserved stock.
@@ -312,7 +346,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderLineAdmin(SearchByOrderOrSku, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "order",
         "sku",
@@ -357,7 +391,9 @@ class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AllocationAdmin(SearchByOrderOrSku, ReadOnlyAdminMixin, admin.ModelAdmin):
+    order_path, sku_path = "line__order", "line__product"
+
     list_display = ("order_number", "sku", "location", "quantity")
     list_filter = ("location",)
     list_select_related = ("line__order", "location")
@@ -380,15 +416,18 @@ class AllocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderEventAdmin(SearchByOrderOrSku, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The order timeline, like the stock ledger: browse it, never rewrite it."""
 
+    sku_path = ""  # events belong to orders, not lines
+
     list_display = ("created_at", "order", "type", "message", "actor")
-    list_filter = ("type",)
+    list_filter = ("type", "created_at")
     list_select_related = ("order", "actor")
-    search_fields = ("order__number", "message")
+    search_fields = ("order__number",)
     ordering = ("-created_at", "-pk")
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its year links are a DISTINCT over every row (0.26 s at 1M orders);
+    # the date filter's ranges are read on the index.
     show_full_result_count = False
     fields = ("order", "type", "message", "actor", "data", "created_at")
 

@@ -1,5 +1,8 @@
 """One creator per event type: the timeline shows ``message``; ``data`` keeps the details."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,6 +18,7 @@ Actor = AbstractBaseUser | None
 
 
 MESSAGE_LENGTH = OrderEvent._meta.get_field("message").max_length
+_together: ContextVar[list[tuple[OrderEvent, Actor]] | None] = ContextVar("events", default=None)
 
 
 def record(order: Order, type_: str, message: str, actor: Actor, **data: Any) -> OrderEvent:
@@ -25,11 +29,34 @@ def record(order: Order, type_: str, message: str, actor: Actor, **data: Any) ->
     """
     if len(message) > MESSAGE_LENGTH:
         message = message[: MESSAGE_LENGTH - 1] + "…"
-    event = OrderEvent.objects.create(
-        order=order, type=type_, message=message, actor=_saved(actor), data=data
-    )
-    signals.order_event_recorded.send(sender=Type(type_), order=order, event=event, actor=actor)
+    event = OrderEvent(order=order, type=type_, message=message, actor=_saved(actor), data=data)
+    if (together := _together.get()) is not None:
+        together.append((event, actor))
+        return event
+    event.save()
+    _publish(event, actor)
     return event
+
+
+@contextmanager
+def recorded_together() -> Iterator[None]:
+    """Write the events recorded in the block in one INSERT as it ends, then publish them in
+    order (placing an order: its events are written before the stock rows are locked)."""
+    together: list[tuple[OrderEvent, Actor]] = []
+    token = _together.set(together)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    OrderEvent.objects.bulk_create([event for event, _ in together])
+    for event, actor in together:
+        _publish(event, actor)
+
+
+def _publish(event: OrderEvent, actor: Actor) -> None:
+    signals.order_event_recorded.send(
+        sender=Type(event.type), order=event.order, event=event, actor=actor
+    )
 
 
 def _saved(actor: Actor) -> Any:

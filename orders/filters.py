@@ -5,12 +5,10 @@ from datetime import date, datetime, time, timedelta
 import django_filters as df
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django_filters.widgets import BooleanWidget
 
-from customers.models import Customer
-from inventory.models import Location, Product
+from inventory.models import Location
 
 from .models import (
     Allocation,
@@ -22,18 +20,11 @@ from .models import (
     PaymentStatus,
     SalesChannel,
 )
-from .numbers import parse_order_number
+from .search import matching_orders
 
 DEFAULT_SORT = "-placed_at"
 SORT_FIELDS = ("placed_at", "total", "number")
 LATE_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
-
-
-def exact_order_match(text: str) -> Q:
-    """Orders whose number ("so-000123", "SO123", "123") or channel order id is exactly text."""
-    by_external_id = Q(external_id=text)
-    number = parse_order_number(text)
-    return Q(number=number) | by_external_id if number else by_external_id
 
 
 def start_of_day(day: date) -> datetime:
@@ -130,31 +121,7 @@ class OrderFilter(df.FilterSet):
         return chosen[0] if chosen else DEFAULT_SORT
 
     def filter_search(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
-        """The first kind of match that exists, each an indexed lookup: an order number or
-        channel order id, a SKU (exactly, any case), a channel name, then customers by e-mail
-        prefix, name or company (trigram indexes) or phone (exactly). Resolving ids first
-        keeps every query on one index, never one OR across joins."""
-        text = value.strip()
-        if not text:
-            return queryset
-        exact = queryset.filter(exact_order_match(text))
-        if exact.exists():
-            return exact
-        products = Product.objects.annotate(sku_key=Lower("sku")).filter(sku_key=text.lower())
-        products = list(products.values_list("pk", flat=True))  # on the Lower(sku) index
-        if products:
-            with_sku = OrderLine.objects.filter(product_id__in=products).values("order_id")
-            return queryset.filter(pk__in=with_sku)
-        channels = list(SalesChannel.objects.filter(name__iexact=text).values_list("pk", flat=True))
-        if channels:
-            return queryset.filter(channel_id__in=channels)
-        customers = Customer.objects.filter(
-            Q(email__istartswith=text)
-            | Q(name__icontains=text)
-            | Q(company__icontains=text)
-            | Q(phone=text)
-        )
-        return queryset.filter(customer__in=customers.values("pk"))
+        return matching_orders(queryset, value)
 
     def filter_location(self, queryset, name, location: Location) -> QuerySet[Order]:
         allocated = Allocation.objects.filter(line__order=OuterRef("pk"), location=location)

@@ -98,6 +98,17 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Orders still to be worked on (``workflow.OPEN_STATUSES``); the partial index of open orders
+# holds exactly these, so it must be defined here, beside the model.
+OPEN_STATUS_VALUES = (
+    OrderStatus.PLACED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.PROCESSING,
+    OrderStatus.PARTIALLY_SHIPPED,
+    OrderStatus.ON_HOLD,
+)
+
+
 class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", "Unpaid"
     AUTHORIZED = "authorized", "Authorized"
@@ -205,7 +216,17 @@ class Order(TimeStampedModel):
             models.Index(fields=["payment_status", "-placed_at"]),
             models.Index(fields=["fulfilment_status", "-placed_at"]),
             models.Index(fields=["hold_reason", "-placed_at"]),
-            models.Index(fields=["customer", "-placed_at"]),
+            # The customer's orders panel by keyset: drafts (placed_at NULL) first, as DESC
+            # keeps NULLs, then newest first.
+            models.Index(fields=["customer", "-placed_at", "-id"]),
+            # Lifetime totals read from the index alone (an index-only scan): the orders
+            # that count, with the columns summed.
+            models.Index(
+                fields=["customer", "currency"],
+                include=["total"],
+                condition=~models.Q(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED]),
+                name="order_customer_totals_idx",
+            ),
             models.Index(fields=["-placed_at", "-id"]),
             models.Index(fields=["total", "id"], name="order_total_id_idx"),
             models.Index(
@@ -217,6 +238,13 @@ class Order(TimeStampedModel):
                 fields=["promised_ship_date"],
                 condition=models.Q(status__in=["placed", "confirmed", "processing"]),
                 name="order_late_to_ship_idx",
+            ),
+            # Only open orders: the home page's queues count them by an index-only scan
+            # whose size is the work in hand, not the history (workflow.OPEN_STATUSES).
+            models.Index(
+                fields=["status", "hold_reason"],
+                condition=models.Q(status__in=OPEN_STATUS_VALUES),
+                name="order_open_status_idx",
             ),
         ]
         permissions = [
@@ -359,7 +387,10 @@ class OrderEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["order", "-created_at"]), models.Index(fields=["type"])]
+        indexes = [
+            models.Index(fields=["order", "-created_at", "-id"]),  # the timeline by keyset
+            models.Index(fields=["type"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.type}: {self.message}"

@@ -24,9 +24,14 @@ class ReservationPlan:
 
 
 def plan_reservations(
-    requests: list[tuple[OrderLine, int]], *, partial: bool = False, store_first: bool = False
+    requests: list[tuple[OrderLine, int]],
+    *,
+    partial: bool = False,
+    store_first: bool = False,
+    lock: bool = True,
 ) -> ReservationPlan:
-    """Lock the stock rows of the requested products and decide where each unit comes from.
+    """Lock the stock rows of the requested products and decide where each unit comes from
+    (``lock=False``: a plan from the rows as they are, which the reservation itself checks).
 
     It reserves from the rows ``inventory.selectors.available_to_sell`` counts (the products at
     ``fulfilment_locations()``), so what order entry shows as available is what it can take.
@@ -41,7 +46,8 @@ def plan_reservations(
     locations = list(fulfilment_locations())
     if store_first:
         locations.sort(key=lambda location: location.kind != Location.Kind.STORE)
-    levels = inventory.lock_stock_levels(
+    read = inventory.lock_stock_levels if lock else inventory.stock_levels
+    levels = read(
         product_ids=[line.product_id for line, _ in requests],
         location_ids=[location.pk for location in locations],
     )

@@ -5,7 +5,7 @@ plus on hold (from, and back to, the state it left) and cancelled (which frees t
 """
 
 from .exceptions import InvalidTransition
-from .models import Order
+from .models import OPEN_STATUS_VALUES, Order
 from .models import OrderStatus as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -22,7 +22,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # Orders whose stock is still promised to them and may still change.
-OPEN_STATUSES = frozenset({S.PLACED, S.CONFIRMED, S.PROCESSING, S.PARTIALLY_SHIPPED, S.ON_HOLD})
+OPEN_STATUSES = frozenset(OPEN_STATUS_VALUES)
 
 
 def allowed_targets(order: Order) -> frozenset[str]:

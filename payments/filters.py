@@ -5,8 +5,9 @@ import django_filters as df
 from django import forms
 from django.db.models import Q, QuerySet
 
-from orders.filters import AnyYesNo, exact_order_match
+from orders.filters import AnyYesNo
 from orders.models import Order
+from orders.search import exact_order_match
 
 from .models import Gateway, Method, Payment, PaymentStatus
 

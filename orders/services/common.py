@@ -162,25 +162,67 @@ def refresh_fulfilment_status(order: Order, lines: Sequence[OrderLine]) -> None:
         order.save(update_fields=["fulfilment_status", "updated_at"])
 
 
+def _takes_store_stock_first(channel: SalesChannel) -> bool:
+    return channel.kind == SalesChannel.Kind.STORE
+
+
 def reserve_lines(order: Order, lines: list[OrderLine], actor: Actor) -> None:
-    """Reserve every line's units (or backorder them) and record where they are held."""
+    """Reserve every line's units (or backorder them) and record where they are held; the
+    stock rows stay locked from the plan to the commit."""
     plan = sourcing.plan_reservations(
         [(line, line.quantity) for line in lines],
-        store_first=order.channel.kind == SalesChannel.Kind.STORE,
+        store_first=_takes_store_stock_first(order.channel),
     )
-    reserved = []
-    for line, location, quantity in plan.allocations:
-        inventory.reserve(product=line.product, location=location, quantity=quantity)
+    reserve_planned(plan)
+    take_plan(lines, plan)
+    OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_backordered"])
+    record_reservations(order, lines, plan, actor)
+
+
+def unlocked_plan(
+    channel: SalesChannel, lines: Sequence[OrderLine]
+) -> sourcing.ReservationPlan | None:
+    """Where these (unsaved) lines' units would come from, read without locking the stock rows
+    (``reserve_planned`` checks it as it reserves); None if a unit would be backordered or
+    refused: those orders are planned under lock."""
+    plan = sourcing.plan_reservations(
+        [(line, line.quantity) for line in lines],
+        partial=True,
+        store_first=_takes_store_stock_first(channel),
+        lock=False,
+    )
+    return None if plan.backorders else plan
+
+
+def take_plan(lines: Sequence[OrderLine], plan: sourcing.ReservationPlan) -> None:
+    """Count the plan's units on the lines as allocated or backordered (the caller saves them)."""
+    for line, _, quantity in plan.allocations:
         line.quantity_allocated += quantity
-        reserved.append({"sku": line.sku, "location": location.code, "quantity": quantity})
+    for line in lines:
+        line.quantity_backordered = plan.backorders.get(line.pk, 0)
+
+
+def reserve_planned(plan: sourcing.ReservationPlan) -> None:
+    """Reserve the plan's units in one statement, or refuse with InsufficientStock."""
+    inventory.reserve_many(
+        (line.product, location, quantity) for line, location, quantity in plan.allocations
+    )
+
+
+def record_reservations(
+    order: Order, lines: Sequence[OrderLine], plan: sourcing.ReservationPlan, actor: Actor
+) -> None:
+    """Write where the plan holds the units and the timeline's reserved / backordered events,
+    and derive the order's fulfilment status from the lines (the caller saves the order)."""
     Allocation.objects.bulk_create(
         Allocation(line=line, location=location, quantity=quantity)
         for line, location, quantity in plan.allocations
     )
-    for line in lines:
-        line.quantity_backordered = plan.backorders.get(line.pk, 0)
-    OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_backordered"])
-    if reserved:
+    if plan.allocations:
+        reserved = [
+            {"sku": line.sku, "location": location.code, "quantity": quantity}
+            for line, location, quantity in plan.allocations
+        ]
         events.stock_reserved(order, reserved, actor)
     if plan.backorders:
         short = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.limits import check_money
 from core.money import ZERO, to_money
 from customers.models import Address, Customer
+from inventory.exceptions import InsufficientStock
 
 from .. import events, pricing, tasks, workflow
 from ..exceptions import OrderValidationError
@@ -22,13 +23,19 @@ from ..models import (
     SalesChannel,
 )
 from ..numbers import next_order_number
+from ..pricing import PriceChange
 from .common import (
     Actor,
     LineRequest,
     address_snapshot,
+    fulfilment_status_for,
     lock_order,
+    record_reservations,
     reserve_lines,
+    reserve_planned,
     set_status,
+    take_plan,
+    unlocked_plan,
     validate_lines,
 )
 from .prices import authorized_price_changes, record_price_changes
@@ -62,6 +69,11 @@ def place_order(
 
     Idempotent on (channel, external_id): the same channel order sent twice, even at the same
     moment, gives back the one order. A draft is priced but reserves nothing until submitted.
+
+    The stock is planned from the rows as they are and reserved by one conditional statement
+    at the end, so the rows are locked only from there to the commit. Should the stock have
+    moved in between (the statement finds less than planned), or should the order need a
+    backorder, it is placed again with the rows locked while they are planned.
     """
     validate_lines(lines)
     price_changes = authorized_price_changes(lines, actor)
@@ -77,40 +89,78 @@ def place_order(
     external_id = external_id.strip()
     if external_id and (existing := _find_channel_order(channel, external_id)):
         return existing
+    fields = {
+        "number": next_order_number(),
+        "channel": channel,
+        "external_id": external_id,
+        "customer": customer,
+        "email": email or customer.email,
+        "shipping_address": shipping,
+        "billing_address": billing,
+        "currency": (currency or channel.currency).upper(),
+        "status": OrderStatus.DRAFT if draft else OrderStatus.PLACED,
+        "shipping_total": to_money(shipping_total),
+        "notes": notes,
+        "promised_ship_date": promised_ship_date,
+        "placed_at": None if draft else placed_at or timezone.now(),
+    }
+    try:
+        return _save_order(fields, lines, price_changes, actor, planned=not draft)
+    except IntegrityError:
+        # Another transaction committed the same channel order first: theirs is the order.
+        if external_id and (existing := _find_channel_order(channel, external_id)):
+            return existing
+        raise
 
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(
-                    number=next_order_number(),
-                    channel=channel,
-                    external_id=external_id,
-                    customer=customer,
-                    email=email or customer.email,
-                    shipping_address=shipping,
-                    billing_address=billing,
-                    currency=(currency or channel.currency).upper(),
-                    status=OrderStatus.DRAFT if draft else OrderStatus.PLACED,
-                    shipping_total=to_money(shipping_total),
-                    total=to_money(shipping_total),
-                    notes=notes,
-                    promised_ship_date=promised_ship_date,
-                    placed_at=None if draft else placed_at or timezone.now(),
-                )
-        except IntegrityError:
-            # Another transaction committed the same channel order first: theirs is the order.
-            if external_id and (existing := _find_channel_order(channel, external_id)):
-                return existing
+
+def _save_order(
+    fields: dict[str, Any],
+    requests: Sequence[LineRequest],
+    price_changes: Sequence[PriceChange],
+    actor: Actor,
+    *,
+    planned: bool,
+) -> Order:
+    """Write the order with its lines and events in one transaction.
+
+    ``planned``: reserve as ``unlocked_plan`` plans, if it can; should the stock have moved
+    since (InsufficientStock), write it all again unplanned. Unplanned, a placed order is
+    reserved by ``reserve_lines``, under lock.
+    """
+    order = Order(**fields)
+    quote = pricing.quote_order(
+        lines=requests, shipping_address=order.shipping_address, shipping_total=order.shipping_total
+    )
+    lines = list(quote.lines)
+    plan = unlocked_plan(order.channel, lines) if planned else None
+    if plan is not None:
+        take_plan(lines, plan)
+        order.fulfilment_status = fulfilment_status_for(lines)
+    quote.totals.apply_to(order)
+    try:
+        with transaction.atomic():
+            order.save(force_insert=True)
+            for line in lines:
+                line.order = order
+            OrderLine.objects.bulk_create(lines)
+            if plan is None and order.status == OrderStatus.PLACED:
+                reserve_lines(order, lines, actor)  # locks the stock rows until the commit
+                order.save(update_fields=["fulfilment_status", "updated_at"])
+            with events.recorded_together():
+                if plan is not None:
+                    record_reservations(order, lines, plan, actor)
+                if order.status == OrderStatus.DRAFT:
+                    events.draft_created(order, actor)
+                else:
+                    events.order_placed(order, actor)
+                    tasks.send_order_email.delay_on_commit(order.pk, "placed")
+                record_price_changes(order, price_changes, actor)
+            if plan is not None:
+                reserve_planned(plan)  # the stock rows are locked from here to the commit
+    except InsufficientStock:
+        if plan is None:
             raise
-        order_lines = create_lines(order, lines)
-        if draft:
-            events.draft_created(order, actor)
-        else:
-            reserve_lines(order, order_lines, actor)
-            events.order_placed(order, actor)
-            tasks.send_order_email.delay_on_commit(order.pk, "placed")
-        record_price_changes(order, price_changes, actor)
-        order.save(update_fields=["fulfilment_status", "updated_at"])
+        return _save_order(fields, requests, price_changes, actor, planned=False)
     return order
 
 

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -31,7 +32,8 @@ from ..models import Order, OrderStatus
 from ..selectors import order_for_detail, order_timeline
 
 TEMPLATE = "orders/order_detail.html"
-PANELS = frozenset({"header", "lines", "customer", "timeline", "events"})
+# "older-events": the timeline's next events, which "Show older" appends in place of itself.
+PANELS = frozenset({"header", "lines", "customer", "timeline", "events", "older-events"})
 ORDER_CHANGED = "orderChanged"
 
 
@@ -78,7 +80,10 @@ def _render_order(
     context = {
         "order": order,
         "actions": available_actions(request.user, order),
-        "events": order_timeline(order),  # lazy: only the panels that show it query it
+        # lazy: only the panels that show it query it
+        "events": SimpleLazyObject(
+            lambda: order_timeline(order, after=request.GET.get("after", ""))
+        ),
         "hold_form": HoldForm(),
         "cancel_form": CancelForm(),
         "note_form": NoteForm(),

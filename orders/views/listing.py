@@ -1,10 +1,10 @@
 """The orders list: filters and sort in the URL, keyset pages, bulk actions and CSV export."""
 
-import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from html import escape
 from itertools import chain
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import (
@@ -17,6 +17,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
@@ -25,12 +26,13 @@ from core.exceptions import DomainError
 from core.pagination import capped_count, count_label
 from core.parsing import parse_ascii_int
 from core.permissions import staff_view
-from core.roles import EXPORT_ORDERS
+from core.roles import EXPORT_ORDERS, VIEW_CUSTOMERS
+from core.templatetags.oms import badge, money, when
 
 from .. import selectors, services
 from ..exceptions import OrderValidationError
 from ..filters import SORT_FIELDS, OrderFilter
-from ..models import HoldReason, Order, OrderStatus
+from ..models import FulfilmentStatus, HoldReason, Order, OrderStatus, PaymentStatus
 from ..services import Actor
 
 PAGE_SIZES = (25, 50, 100)
@@ -76,6 +78,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "filter": filters,
         "list_url": reverse("orders:list"),
         "page": page,
+        "rows": _rows(page.orders, show_email=request.user.has_perm(VIEW_CUSTOMERS)),
         "count_label": count_label(count, noun="order", cap=COUNT_CAP),
         "filter_errors": filters.invalid,
         "per_page": per_page,
@@ -89,6 +92,68 @@ def order_list(request: HttpRequest) -> HttpResponse:
     }
     template = "orders/order_list.html#order-table" if fragment else "orders/order_list.html"
     return render(request, template, context)
+
+
+# The table's rows, each formatted in one pass by one format string: template tags and filters
+# per cell (badges, dates, money, {% url %}) took most of the page's time, more with 100 rows.
+ROW = (
+    "<tr>\n"
+    '<td><input type="checkbox" name="ids" value="{pk}" aria-label="Select {number}"></td>\n'
+    '<td class="nowrap"><a href="{url}">{number}</a></td>\n'
+    '<td class="nowrap">{placed}</td>\n'
+    "<td>{customer}</td>\n"
+    "<td>{channel}</td>\n"
+    "<td>\n{statuses}\n</td>\n"
+    '<td class="num">{units}</td>\n'
+    '<td class="num">{total}</td>\n'
+    "</tr>\n"
+)
+MUTED_LINE = '<br><span class="muted">{}</span>'
+NOT_PLACED = mark_safe('<span class="muted">not placed</span>')
+URL_NUMBER = "NUMBER"  # stands for the order number in the detail URL, reversed once a page
+BADGES = {
+    value: badge(value, label)
+    for choices in (OrderStatus, PaymentStatus, FulfilmentStatus)
+    for value, label in choices.choices
+}
+
+
+def _rows(orders: Iterable[Order], *, show_email: bool) -> list[SafeString]:
+    """The orders as table rows; the customer's e-mail only for those who may see customers."""
+    detail_url = reverse("orders:detail", args=[URL_NUMBER])
+    rows = (_row(order, detail_url=detail_url, show_email=show_email) for order in orders)
+    return [mark_safe(row) for row in rows]  # noqa: S308 (every value in it is escaped)
+
+
+def _row(order: Order, *, detail_url: str, show_email: bool) -> str:
+    """The values escaped with html.escape, as Django's escape() does, without its checks for
+    lazy and safe strings: the row is its hot loop."""
+    customer = order.customer
+    email = MUTED_LINE.format(escape(customer.email)) if show_email else ""
+    hold = MUTED_LINE.format(escape(order.get_hold_reason_display())) if order.hold_reason else ""
+    number = escape(order.number)
+    return ROW.format(
+        pk=order.pk,
+        number=number,
+        url=detail_url.replace(URL_NUMBER, quote(order.number, safe="")),
+        placed=when(order.placed_at) if order.placed_at else NOT_PLACED,
+        customer=escape(customer.name) + email,
+        channel=escape(order.channel.name),
+        statuses="\n".join(
+            [
+                _badge(order.status),
+                _badge(order.payment_status),
+                _badge(order.fulfilment_status),
+                hold,
+            ]
+        ),
+        units=order.units,
+        total=escape(money(order.total, order.currency)),
+    )
+
+
+def _badge(value: str) -> str:
+    return BADGES.get(value) or badge(value)
 
 
 def _page_size(value: str | None) -> int:
@@ -264,21 +329,13 @@ EXPORT_HEADER = (
     "total",
     "currency",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
-
-
-class _Echo:
-    """A file-like object whose write() hands the formatted CSV line back to the caller."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 @staff_view("orders.view_order", EXPORT_ORDERS)
 @require_GET
 def order_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as CSV, streamed row by row so 100,000 orders never sit in memory.
+    """The filtered list as CSV, streamed in chunks so 100,000 orders never sit in memory.
 
     An invalid filter is a 400 naming it, never an export of every order. ``?bom=1`` starts
     the file with a UTF-8 byte order mark, which spreadsheets need to read names right.
@@ -288,24 +345,13 @@ def order_export(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(
             "\n".join(filters.invalid), content_type="text/plain; charset=utf-8"
         )
-    rows = selectors.order_export_rows(filters.qs, sort=filters.sort)
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow(row) for row in chain([EXPORT_HEADER], map(_csv_row, rows)))
+    header = ",".join(EXPORT_HEADER) + "\r\n"
     if request.GET.get("bom") == "1":
-        lines = chain([BOM], lines)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        header = BOM + header
+    rows = selectors.order_export_csv(filters.qs, sort=filters.sort)
+    response = StreamingHttpResponse(
+        chain([header.encode()], rows), content_type="text/csv; charset=utf-8"
+    )
     filename = f"orders-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _csv_row(row: tuple) -> Iterator[str]:
-    """ISO 8601 timestamps with their offset (2026-03-01T09:30:00+01:00): unambiguous."""
-    number, placed_at, *rest = row
-    placed = timezone.localtime(placed_at).isoformat(timespec="seconds") if placed_at else ""
-    return (_safe_cell(str(value)) for value in (number, placed, *rest))
-
-
-def _safe_cell(text: str) -> str:
-    """Defuse spreadsheet formulas in names and e-mails that customers typed themselves."""
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text

@@ -5,10 +5,10 @@ htmx (``hx-trigger="load"``): a customer's totals and orders, the order columns 
 customer list, and what open orders wait for on a product page.
 """
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from core.pagination import capped_count_label
 from core.parsing import parse_ascii_int
 from core.permissions import staff_view
 from customers.models import Customer
@@ -57,10 +57,20 @@ def customer_totals(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view("customers.view_customer", "orders.view_order")
 def customer_orders(request: HttpRequest, pk: int) -> HttpResponse:
-    """The customer's orders, newest first, 25 a page; its pager keeps the customer page's URL."""
+    """The customer's orders, newest first, 25 a page by keyset (as fast on the last page as
+    on the first), with a capped count; its pager keeps the customer page's URL."""
     customer = get_object_or_404(Customer, pk=pk)
-    orders = Paginator(selectors.customer_orders(customer.pk), CUSTOMER_ORDERS_PER_PAGE)
-    context = {"customer": customer, "orders": orders.get_page(request.GET.get("page"))}
+    page = selectors.customer_orders_page(
+        customer.pk,
+        per_page=CUSTOMER_ORDERS_PER_PAGE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    context = {
+        "customer": customer,
+        "orders": page,
+        "count_label": capped_count_label(selectors.customer_orders(customer.pk), noun="order"),
+    }
     return render(request, "orders/panels/customer_orders.html", context)
 
 

@@ -5,6 +5,7 @@ by panels of the orders app: tests/orders/test_customer_and_product_panels.py.
 """
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -248,10 +249,12 @@ def test_detail_shows_facts_and_addresses_and_loads_the_order_panels(login_as):
 
 def test_detail_opened_on_a_page_of_orders_loads_that_page(login_as):
     customer = factories.CustomerFactory()
+    cursor = "2026-01-01T00:00:00+00:00|7"
 
-    html = login_as("Customer service").get(detail_url(customer, "?page=2")).content.decode()
+    html = login_as("Customer service").get(detail_url(customer), {"after": cursor, "page": "2"})
 
-    assert f'hx-get="{reverse("orders:customer_orders", args=[customer.pk])}?page=2"' in html
+    orders_url = reverse("orders:customer_orders", args=[customer.pk])
+    assert f'hx-get="{orders_url}?{urlencode({"after": cursor})}"' in html.content.decode()
 
 
 def test_detail_of_an_unknown_customer_is_404(login_as):

@@ -7,6 +7,7 @@ these fragments with htmx (tests/customers, tests/inventory check the placeholde
 import re
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -184,14 +185,15 @@ def test_customer_orders_are_paginated_by_25_keeping_the_customer_page_in_the_ad
     client = login_as("Customer service")
 
     first = client.get(customer_orders_url(customer), headers=HTMX)
-    second = client.get(customer_orders_url(customer, "?page=2"), headers=HTMX)
+    older = urlencode({"after": first.context["orders"].next_cursor})
+    second = client.get(customer_orders_url(customer, f"?{older}"), headers=HTMX)
 
     assert len(first.context["orders"]) == 25
     customer_page = reverse("customers:detail", args=[customer.pk])
     html = first.content.decode()
-    assert f'hx-get="{customer_orders_url(customer)}?page=2"' in html
-    assert f'hx-push-url="{customer_page}?page=2"' in html
-    assert f'href="{customer_page}?page=2"' in html
+    assert f'hx-get="{customer_orders_url(customer)}?{older}"' in html
+    assert f'hx-push-url="{customer_page}?{older}"' in html
+    assert f'href="{customer_page}?{older}"' in html
     assert second.content.decode().count('<a href="/orders/') == 2
 
 
