@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from core.permissions import may_open, role_of
 
@@ -25,22 +26,30 @@ SECTIONS = (
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The sidebar: only sections that exist and that the user may open."""
+    """The sidebar: only sections that exist and that the user may open.
+
+    Computed when a template reads it: every render runs this, and the fragments htmx swaps
+    in (panels, tables) show no sidebar, so they skip its permission checks and the role's
+    query of the user's groups."""
     user = request.user
     if not user.is_authenticated:
         return {}
+    return {
+        "nav_sections": SimpleLazyObject(lambda: _sections(request)),
+        "user_role": SimpleLazyObject(lambda: role_of(user)),
+    }
+
+
+def _sections(request: HttpRequest) -> list[dict]:
     match = request.resolver_match
     current = match.namespace if match else ""
-    return {
-        "nav_sections": [
-            {
-                "key": section.key,
-                "label": section.label,
-                "url_name": section.url_name,
-                "active": section.key == current,
-            }
-            for section in SECTIONS
-            if may_open(user, section.url_name)
-        ],
-        "user_role": role_of(user),
-    }
+    return [
+        {
+            "key": section.key,
+            "label": section.label,
+            "url_name": section.url_name,
+            "active": section.key == current,
+        }
+        for section in SECTIONS
+        if may_open(request.user, section.url_name)
+    ]

@@ -12,6 +12,7 @@ from inventory.models import Product
 from orders.models import HoldReason, Order, OrderLine
 from orders.models import OrderStatus as S
 from orders.search import matching_orders
+from orders.selectors import LIST_FIELDS
 from orders.workflow import OPEN_STATUSES
 
 
@@ -125,6 +126,7 @@ def recent_orders(limit: int = 10) -> list[Order]:
     return list(
         Order.objects.filter(placed_at__isnull=False)
         .select_related("customer", "channel")
+        .only(*LIST_FIELDS)  # not the addresses' JSON, the notes…
         .order_by("-placed_at", "-pk")[:limit]
     )
 
@@ -137,4 +139,5 @@ def search_orders(text: str, *, by_email: bool = True, limit: int = 8) -> list[O
         F("placed_at").desc(nulls_first=True),
         "-pk",
     )  # the index's order: drafts on top
-    return list(found.select_related("customer").order_by(*newest_first)[:limit])
+    found = found.select_related("customer").only(*LIST_FIELDS)
+    return list(found.order_by(*newest_first)[:limit])

@@ -24,6 +24,8 @@ orders, big) matches; ``--regenerate`` in the scripts forces a new one.
 """
 
 import bisect
+import contextlib
+import importlib
 import json
 import os
 import random
@@ -236,6 +238,23 @@ def _cursor():
 # --- generation -----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def customer_totals_filled_after(connection):
+    """Load orders with triggers off (``session_replication_role = replica``: the customer
+    totals trigger would queue one event per order until the load commits), then fill the
+    totals in one query."""
+    migration = importlib.import_module("orders.migrations.0014_customer_order_totals")
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+            cursor.execute("DELETE FROM orders_customerordertotals")
+            cursor.execute(migration.BACKFILL)
+
+
 def generate(
     orders: int,
     *,
@@ -263,7 +282,8 @@ def generate(
     catalogue = ensure_catalogue()
     customers = copy_customers(raw, max(orders // ORDERS_PER_CUSTOMER, 10), start, rng)
     big_orders = set(rng.sample(range(orders), min(big, orders)))
-    copy_orders(raw, orders, start, now, catalogue, customers, big_orders, rng)
+    with customer_totals_filled_after(connection):
+        copy_orders(raw, orders, start, now, catalogue, customers, big_orders, rng)
     copy_stock(raw, catalogue, start, now, orders, big * MOVEMENTS_PER_BIG_ORDER, rng)
     print(f"  loaded in {time.perf_counter() - started:.0f} s; analysing…", flush=True)
     with connection.cursor() as cursor:

@@ -8,6 +8,7 @@ from inventory.models import Location
 from orders.models import HoldReason, OrderEvent, SalesChannel
 from orders.models import OrderStatus as S
 from payments.models import Method
+from shipping.models import ShippingService
 
 # --- reference data -------------------------------------------------------------------------
 
@@ -435,3 +436,65 @@ EVENT_STEP = {
     OrderEvent.Type.PRICE_OVERRIDDEN: "place",
     OrderEvent.Type.REFUND_DUE: "cancel",
 }
+
+# --- carriers and rate tables ---------------------------------------------------------------
+
+# Weight brackets (upper bounds in grams) every demo rate table has, and what each bracket adds
+# to a service's base price; per kg comes on top (shipping.rates: base + per_kg × kg).
+RATE_BRACKETS = (
+    (500, "0.00"),
+    (1000, "0.60"),
+    (2000, "1.40"),
+    (5000, "2.90"),
+    (10000, "5.50"),
+    (20000, "9.80"),
+)
+EU_COUNTRIES = ("DE", "FR", "NL", "BE", "AT", "IT", "ES", "IE", "DK", "SE")
+
+# Each carrier: its services (code, name, level, business days, base at the lightest bracket,
+# per kg) and its zones (name, price factor, (country, postal prefix) rules, services offered
+# there: None for all). A postal prefix narrows a country; the longest matching prefix wins.
+CARRIERS = (
+    {
+        "code": "PPOST",
+        "name": "Parcel Post",
+        "tracking_url_template": "https://track.parcelpost.example/parcel?n={tracking_number}",
+        "services": (
+            ("ECO", "Economy", ShippingService.Level.ECONOMY, 5, "4.20", "0.85"),
+            ("STD", "Standard", ShippingService.Level.STANDARD, 3, "6.40", "1.10"),
+        ),
+        "zones": (
+            ("US Northeast", "1.00", (("US", "0"), ("US", "1")), None),
+            ("US Central and South", "1.15", tuple(("US", str(d)) for d in range(2, 8)), None),
+            ("US West", "1.30", (("US", "8"), ("US", "9")), None),
+            ("Canada", "2.10", (("CA", ""),), None),
+            ("United Kingdom", "2.80", (("GB", ""),), None),
+            ("European Union", "3.00", tuple((country, "") for country in EU_COUNTRIES), None),
+        ),
+    },
+    {
+        "code": "SWIFT",
+        "name": "Swift Express",
+        "tracking_url_template": "https://swift-express.example/track/{tracking_number}",
+        "services": (
+            ("EXP", "Express", ShippingService.Level.EXPRESS, 2, "11.50", "1.80"),
+            ("NDA", "Next Day", ShippingService.Level.NEXT_DAY, 1, "19.90", "2.60"),
+        ),
+        "zones": (
+            (
+                "New York metro",
+                "0.85",
+                tuple(("US", prefix) for prefix in ("100", "101", "102", "103", "104", "112")),
+                None,
+            ),
+            ("United States", "1.00", (("US", ""),), None),
+            ("Canada", "1.90", (("CA", ""),), ("EXP",)),
+            (
+                "Europe",
+                "2.60",
+                (("GB", ""), *((country, "") for country in EU_COUNTRIES)),
+                ("EXP",),
+            ),
+        ),
+    },
+)

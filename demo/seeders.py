@@ -30,10 +30,12 @@ from orders.models import HoldReason, Order, OrderEvent, PaymentStatus, SalesCha
 from orders.models import OrderStatus as S
 from payments import services as payment_services
 from payments.models import Payment
+from shipping.models import Carrier, Rate, ShippingService, ShippingZone, ZoneRule
 
 from . import planner
 from .data import (
     BACKORDER_SKUS,
+    CARRIERS,
     CATALOGUE,
     CATEGORY_BLURBS,
     CHANNEL_PAYMENT_RULES,
@@ -48,6 +50,7 @@ from .data import (
     OPENING_STOCK,
     ORDER_NOTES,
     PREORDER_SKUS,
+    RATE_BRACKETS,
     SCARCE_STOCK,
     TAX_RATES,
 )
@@ -123,6 +126,68 @@ def seed_tax_rates() -> None:
         TaxRate.objects.update_or_create(
             country=country, region=region, defaults={"rate": Decimal(rate), "name": name}
         )
+
+
+def seed_carriers() -> list[Carrier]:
+    """The demo carriers with their services, zones and rate tables (the built-in adapter)."""
+    carriers = []
+    for spec in CARRIERS:
+        carrier, _ = Carrier.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "adapter": Carrier.Adapter.RATE_TABLE,
+                "currency": "USD",
+                "tracking_url_template": spec["tracking_url_template"],
+                "is_active": True,
+            },
+        )
+        services = {}
+        prices = {}
+        for code, name, level, days, base, per_kg in spec["services"]:
+            services[code], _ = ShippingService.objects.update_or_create(
+                carrier=carrier,
+                code=code,
+                defaults={"name": name, "level": level, "transit_days": days, "is_active": True},
+            )
+            prices[code] = (Decimal(base), Decimal(per_kg))
+        for zone_name, factor, rules, offered in spec["zones"]:
+            zone, _ = ShippingZone.objects.get_or_create(carrier=carrier, name=zone_name)
+            for country, prefix in rules:
+                ZoneRule.objects.update_or_create(
+                    carrier=carrier, country=country, postal_prefix=prefix, defaults={"zone": zone}
+                )
+            zone_services = [services[code] for code in offered or services]
+            seed_rates(zone, zone_services, prices, Decimal(factor))
+        carriers.append(carrier)
+    return carriers
+
+
+def seed_rates(
+    zone: ShippingZone,
+    services: list[ShippingService],
+    prices: dict[str, tuple[Decimal, Decimal]],
+    factor: Decimal,
+) -> None:
+    """One rate per service and weight bracket: the service's price times the zone's factor,
+    plus the bracket's surcharge."""
+    rates = [
+        Rate(
+            service=service,
+            zone=zone,
+            max_weight_grams=grams,
+            base=to_money(prices[service.code][0] * factor + Decimal(surcharge)),
+            per_kg=to_money(prices[service.code][1] * factor),
+        )
+        for service in services
+        for grams, surcharge in RATE_BRACKETS
+    ]
+    Rate.objects.bulk_create(
+        rates,
+        update_conflicts=True,
+        unique_fields=["service", "zone", "max_weight_grams"],
+        update_fields=["base", "per_kg"],
+    )
 
 
 def seed_products() -> list[Product]:
@@ -476,6 +541,7 @@ def seed_demo(*, orders: int, customers: int, seed: int, reset_passwords: bool) 
         locations = seed_locations()
         channels = seed_channels()
         seed_tax_rates()
+        seed_carriers()
         products = seed_products()
     # Order e-mails are sent by Celery tasks once each batch commits: keep them off the
     # console (or a real mail server), and the eager tasks' log lines out of the output.

@@ -1,5 +1,6 @@
 """Stock is read-only here: every change goes through ``inventory.services`` so the ledger
-(``StockMovement``) always explains ``on_hand``."""
+(``StockMovement``) always explains ``on_hand``. A stock row's safety stock, a setting rather
+than stock, is the one thing edited here."""
 
 from django.contrib import admin
 from django.db.models import F
@@ -31,7 +32,7 @@ class SearchByProduct:
 
 class StockLevelInline(ReadOnlyInline):
     model = StockLevel
-    fields = ("location", "on_hand", "reserved", "available", "updated_at")
+    fields = ("location", "on_hand", "reserved", "safety_stock", "available", "updated_at")
     readonly_fields = ("available",)
     ordering = ("location__priority", "location__code")
     verbose_name_plural = "stock levels (change stock through receipts and adjustments)"
@@ -132,15 +133,39 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(SearchByProduct, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("product", "location", "on_hand", "reserved", "available", "updated_at")
+class StockLevelAdmin(SearchByProduct, admin.ModelAdmin):
+    """Rows are neither added nor deleted here, and only their safety stock is edited."""
+
+    list_display = (
+        "product",
+        "location",
+        "on_hand",
+        "reserved",
+        "safety_stock",
+        "available",
+        "updated_at",
+    )
     list_filter = ("location",)
     list_select_related = ("product", "location")
     search_fields = ("product__sku", "product__name")
     ordering = ("product__sku", "location__priority", "location__code")
-    fields = ("product", "location", "on_hand", "reserved", "available", "updated_at")
-    readonly_fields = ("available",)
+    fields = (
+        "product",
+        "location",
+        "on_hand",
+        "reserved",
+        "safety_stock",
+        "available",
+        "updated_at",
+    )
+    readonly_fields = ("product", "location", "on_hand", "reserved", "available", "updated_at")
     show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("product", "location")

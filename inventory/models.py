@@ -98,6 +98,11 @@ class StockLevel(models.Model):
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="stock_levels")
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
+    safety_stock = models.IntegerField(
+        default=0,
+        db_default=0,  # rows written by COPY or by hand get it too
+        help_text="Units kept back for walk-in customers: sourcing never reserves them.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -112,6 +117,9 @@ class StockLevel(models.Model):
                 condition=models.Q(reserved__lte=models.F("on_hand")),
                 name="stock_reserved_lte_on_hand",
             ),
+            models.CheckConstraint(
+                condition=models.Q(safety_stock__gte=0), name="stock_safety_stock_gte_0"
+            ),
         ]
         indexes = [models.Index(fields=["location", "product"])]
 
@@ -121,6 +129,11 @@ class StockLevel(models.Model):
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+    @property
+    def sellable(self) -> int:
+        """What sourcing may reserve: the available units above the safety stock."""
+        return max(0, self.available - self.safety_stock)
 
 
 class StockMovement(models.Model):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 
 from .models import Location, Product, StockLevel, StockMovement
@@ -38,6 +38,12 @@ def stock_state(available: int, reorder_point: int) -> str:
 
 def active_locations() -> list[Location]:
     return list(Location.objects.filter(is_active=True))
+
+
+def all_locations() -> list[Location]:
+    """Every location, active or not, in their order (priority, then code), with what a
+    select shows of them."""
+    return list(Location.objects.only("code", "name", "is_active"))
 
 
 def _summed(field: str, condition: Q | None = None) -> Coalesce:
@@ -118,11 +124,23 @@ class StockSummary:
         return stock_state(self.available, self.reorder_point)
 
 
+STOCK_COLUMNS = (
+    "on_hand",
+    "reserved",
+    "location__code",
+    "location__name",
+    "location__kind",
+    "location__priority",
+    "location__is_active",
+)
+
+
 def stock_summary(product: Product) -> StockSummary:
-    """The product's stock rows, with their locations."""
+    """The product's stock rows, with the columns of their locations the page shows."""
     levels = (
         StockLevel.objects.filter(product=product)
         .select_related("location")
+        .only(*STOCK_COLUMNS)
         .order_by("location__priority", "location__code")
     )
     return StockSummary(levels=list(levels), reorder_point=product.reorder_point)
@@ -131,9 +149,25 @@ def stock_summary(product: Product) -> StockSummary:
 LEDGER_SORT = "-created_at"  # newest first, ties by id: the (product, created_at, id) index
 
 
+LEDGER_COLUMNS = (
+    "created_at",
+    "quantity",
+    "reason",
+    "reference",
+    "note",
+    "location__code",
+    "user__username",
+)
+
+
 def stock_ledger(product: Product) -> QuerySet[StockMovement]:
-    """The product's stock movements, for a keyset page in ``LEDGER_SORT`` order."""
-    return StockMovement.objects.filter(product=product).select_related("location", "user")
+    """The product's stock movements, for a keyset page in ``LEDGER_SORT`` order: only the
+    columns the ledger shows, so a page builds no full locations and users."""
+    return (
+        StockMovement.objects.filter(product=product)
+        .select_related("location", "user")
+        .only(*LEDGER_COLUMNS)
+    )
 
 
 # --- what can be sold: order entry and sourcing -----------------------------------------------
@@ -153,19 +187,31 @@ def _sellable_levels() -> QuerySet[StockLevel]:
     return StockLevel.objects.filter(_fulfils("location__"))
 
 
+# What sourcing may take of a row: the units available above its safety stock, never below 0.
+SELLABLE_UNITS = Greatest(F("on_hand") - F("reserved") - F("safety_stock"), 0)
+
+
+def sellable_levels(product_ids: Iterable[int]) -> QuerySet[StockLevel]:
+    """The rows sourcing reserves from: these products at the locations that fulfil, with
+    ``units`` it may take, in primary-key order (the order their locks are taken in)."""
+    levels = _sellable_levels().filter(product_id__in=set(product_ids))
+    return levels.annotate(units=SELLABLE_UNITS).order_by("pk")
+
+
 def available_to_sell(
     product_ids: Iterable[int], location_ids: Iterable[int] | None = None
 ) -> dict[int, int]:
-    """Units free to reserve per product: on hand − reserved over the locations that fulfil.
+    """Units free to reserve per product: on hand − reserved − safety stock (never below 0 at
+    a location) over the locations that fulfil.
 
-    Exactly what sourcing may reserve (it reads the same rows, at ``fulfilment_locations()``,
-    under a lock), so a preview never promises what placing the order would refuse. A product
+    Exactly what sourcing may reserve (it reads the same rows, ``sellable_levels``, under a
+    lock), so a preview never promises what placing the order would refuse. A product
     with no stock there is absent. ``location_ids`` narrows the locations further.
     """
     levels = _sellable_levels().filter(product_id__in=set(product_ids))
     if location_ids is not None:
         levels = levels.filter(location_id__in=set(location_ids))
-    rows = levels.order_by().values("product_id").annotate(units=Sum(F("on_hand") - F("reserved")))
+    rows = levels.order_by().values("product_id").annotate(units=Sum(SELLABLE_UNITS))
     return {row["product_id"]: row["units"] for row in rows}
 
 
@@ -194,9 +240,9 @@ def find_products_for_entry(text: str, limit: int = 20) -> list[SellableProduct]
         SellableProduct(
             product,
             [
-                (level.location.code, level.available)
+                (level.location.code, level.sellable)
                 for level in product.sellable_levels
-                if level.available > 0
+                if level.sellable > 0
             ],
         )
         for product in products[:limit]

@@ -203,7 +203,8 @@ def reserve(*, product: Product, location: Location, quantity: int) -> None:
 
 
 # One statement for every row: lock them in primary-key order (two orders for the same SKUs wait
-# for each other instead of deadlocking), then add to ``reserved`` where enough is available.
+# for each other instead of deadlocking), then add to ``reserved`` where enough is available
+# above the safety stock (the units a store keeps back for walk-in customers).
 _RESERVE_SQL = """
 WITH wanted (product_id, location_id, quantity) AS (VALUES {values}),
 locked AS MATERIALIZED (
@@ -218,7 +219,7 @@ FROM wanted, locked
 WHERE level.id = locked.id
   AND level.product_id = wanted.product_id
   AND level.location_id = wanted.location_id
-  AND level.on_hand - level.reserved >= wanted.quantity
+  AND level.on_hand - level.reserved - level.safety_stock >= wanted.quantity
 RETURNING level.product_id, level.location_id
 """
 
@@ -237,7 +238,7 @@ def reserve_many(reservations: Iterable[tuple[Product, Location, int]]) -> None:
     reserved = _reserve_rows(wanted)
     if short := [key for key in wanted if key not in reserved]:
         available = {
-            (level.product_id, level.location_id): level.available
+            (level.product_id, level.location_id): level.sellable
             for level in StockLevel.objects.filter(product_id__in={p for p, _ in short})
         }
         raise InsufficientStock(
@@ -261,7 +262,7 @@ def _reserve_rows(wanted: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
         if StockLevel.objects.filter(
             product_id=product_id,
             location_id=location_id,
-            on_hand__gte=F("reserved") + quantity,
+            on_hand__gte=F("reserved") + F("safety_stock") + quantity,
         ).update(reserved=F("reserved") + quantity)
     }
 

@@ -293,6 +293,22 @@ STRIPE_CHECKOUT_CANCEL_URL = os.environ.get(
     "STRIPE_CHECKOUT_CANCEL_URL", f"{OMS_SITE_URL.rstrip('/')}/payments/checkout/cancelled/"
 )
 
+# --- Shipping -------------------------------------------------------------------------------
+# Carriers quote from the rate tables in the database (the offline default) unless a carrier's
+# adapter is "easypost": that one needs EASYPOST_API_KEY. EASYPOST_API_BASE overrides EasyPost's
+# API address (the tests point it at a local fake EasyPost); empty means the SDK's default.
+EASYPOST_API_KEY = os.environ.get("EASYPOST_API_KEY", "")
+EASYPOST_API_BASE = os.environ.get("EASYPOST_API_BASE", "")
+EASYPOST_WEBHOOK_SECRET = os.environ.get("EASYPOST_WEBHOOK_SECRET", "")
+# Seconds to wait for EasyPost's answer (the SDK's default is 60 s).
+EASYPOST_TIMEOUT = int(os.environ.get("EASYPOST_TIMEOUT", "20"))
+# Signs the rate-table carrier's own tracking webhooks (X-OMS-Signature: t=…,v1=…); empty
+# refuses them. Signatures older than the tolerance are refused (a replayed request).
+SHIPPING_WEBHOOK_SECRET = os.environ.get("SHIPPING_WEBHOOK_SECRET", "")
+SHIPPING_WEBHOOK_TOLERANCE_SECONDS = int(
+    os.environ.get("SHIPPING_WEBHOOK_TOLERANCE_SECONDS", "300")
+)
+
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

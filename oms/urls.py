@@ -33,6 +33,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("customers/", include("customers.urls")),
     path("payments/", include("payments.urls")),
+    path("shipping/", include("shipping.urls")),
     path("", include("backoffice.urls")),
 ]
 

@@ -18,7 +18,15 @@ from core.roles import VIEW_CUSTOMERS
 from inventory.search import with_sku
 
 from . import services
-from .models import Allocation, Order, OrderEvent, OrderLine, SalesChannel, TaxRate
+from .models import (
+    Allocation,
+    CustomerOrderTotals,
+    Order,
+    OrderEvent,
+    OrderLine,
+    SalesChannel,
+    TaxRate,
+)
 from .numbers import parse_order_number
 from .search import matching_orders
 
@@ -64,8 +72,11 @@ class SalesChannelAdmin(admin.ModelAdmin):
         "capture_policy",
         "allow_unpaid_confirmation",
         "deferred_payment_methods",
+        "never_split",
+        "excluded_locations",
         *TIMESTAMPS,
     )
+    filter_horizontal = ("excluded_locations",)
 
 
 @admin.register(TaxRate)
@@ -433,3 +444,14 @@ class OrderEventAdmin(SearchByOrderOrSku, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order", "actor")
+
+
+@admin.register(CustomerOrderTotals)
+class CustomerOrderTotalsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived state the database triggers keep: browse it, never edit it."""
+
+    list_display = ("customer", "currency", "order_count", "lifetime_value")
+    list_select_related = ("customer",)
+    ordering = ("-pk",)
+    show_full_result_count = False
+    fields = ("customer", "currency", "order_count", "lifetime_value")

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from . import signals
 from .models import Order, OrderEvent
 from .pricing import PriceChange
+from .sourcing import Decision
 
 Type = OrderEvent.Type
 Actor = AbstractBaseUser | None
@@ -41,7 +42,11 @@ def record(order: Order, type_: str, message: str, actor: Actor, **data: Any) ->
 @contextmanager
 def recorded_together() -> Iterator[None]:
     """Write the events recorded in the block in one INSERT as it ends, then publish them in
-    order (placing an order: its events are written before the stock rows are locked)."""
+    order (placing an order: its events are written before the stock rows are locked). A
+    block within another joins it."""
+    if _together.get() is not None:
+        yield
+        return
     together: list[tuple[OrderEvent, Actor]] = []
     token = _together.set(together)
     try:
@@ -78,9 +83,19 @@ def draft_created(order: Order, actor: Actor) -> OrderEvent:
     return record(order, Type.DRAFT_CREATED, "Draft order created.", actor)
 
 
-def stock_reserved(order: Order, reserved: list[dict[str, Any]], actor: Actor) -> OrderEvent:
+def stock_reserved(
+    order: Order, reserved: list[dict[str, Any]], actor: Actor, decision: Decision | None = None
+) -> OrderEvent:
+    """``decision``: the sourcing engine's, whose chosen plan and runners-up (``sourcing`` in
+    ``data``) lead the message: "From WH-EAST: 1 parcel, est. 4.90; WH-WEST + STORE-NYC would
+    be 2 parcels, 9.80. Reserved …"."""
     parts = ", ".join(f"{r['quantity']} × {r['sku']} at {r['location']}" for r in reserved)
-    return record(order, Type.STOCK_RESERVED, f"Reserved {parts}.", actor, allocations=reserved)
+    message = f"Reserved {parts}."
+    data: dict[str, Any] = {"allocations": reserved}
+    if decision is not None:
+        message = f"{decision.sentence()} {message}"
+        data["sourcing"] = decision.as_data()
+    return record(order, Type.STOCK_RESERVED, message, actor, **data)
 
 
 def backordered(order: Order, lines: list[dict[str, Any]], actor: Actor) -> OrderEvent:

@@ -55,6 +55,18 @@ class SalesChannel(TimeStampedModel):
         help_text="Manual methods that let an order be confirmed before the money arrives, e.g. "
         '["cash_on_delivery", "invoice_terms"].',
     )
+    excluded_locations = models.ManyToManyField(
+        "inventory.Location",
+        blank=True,
+        related_name="excluding_channels",
+        help_text="Locations this channel's orders are never sourced from.",
+    )
+    never_split = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Ship each order from one location: what that location lacks is backordered "
+        "(or refused) rather than sent from another.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -164,6 +176,11 @@ class Order(TimeStampedModel):
     total = models.DecimalField(**MONEY)
     placed_at = models.DateTimeField(null=True, blank=True)
     promised_ship_date = models.DateField(null=True, blank=True)
+    never_split = models.BooleanField(
+        default=False,
+        db_default=False,  # the bench loads orders with COPY
+        help_text="Ship from one location only (as asked when it was placed).",
+    )
     notes = models.TextField(blank=True)
     hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
     hold_note = models.CharField(max_length=500, blank=True)
@@ -219,14 +236,6 @@ class Order(TimeStampedModel):
             # The customer's orders panel by keyset: drafts (placed_at NULL) first, as DESC
             # keeps NULLs, then newest first.
             models.Index(fields=["customer", "-placed_at", "-id"]),
-            # Lifetime totals read from the index alone (an index-only scan): the orders
-            # that count, with the columns summed.
-            models.Index(
-                fields=["customer", "currency"],
-                include=["total"],
-                condition=~models.Q(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED]),
-                name="order_customer_totals_idx",
-            ),
             models.Index(fields=["-placed_at", "-id"]),
             models.Index(fields=["total", "id"], name="order_total_id_idx"),
             models.Index(
@@ -258,6 +267,52 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CustomerOrderTotals(models.Model):
+    """A customer's order count and lifetime value in one currency, so that the customer page
+    and the customer list read them in one row whatever the customer's history.
+
+    The orders that count are neither drafts nor cancelled (``selectors.NOT_COUNTED_STATUSES``).
+    Database triggers on ``orders_order`` keep these rows (migration ``customer_order_totals``,
+    PostgreSQL and SQLite): every insert, delete and change of status, total, currency or
+    customer adds its delta in the same transaction as the order. Triggers rather than Python
+    because then every write path is covered (services, bulk ``update()``, the admin, COPY
+    loads, SQL by hand) and no new one can forget it; the totals are exact under concurrency
+    because the delta is an ``INSERT … ON CONFLICT DO UPDATE`` that adds to the row, never a
+    read-modify-write.
+
+    The cost: that upsert locks the customer's row until the order's transaction commits, so
+    concurrent writes to orders of the same customer wait on one another. Acceptable: on
+    PostgreSQL the trigger is deferred to the commit, so the row is locked only while the
+    transaction commits, and it is the last lock any transaction takes (fired at the write,
+    placing an order, which locks the row and then the stock, deadlocked with cancelling one,
+    which locks the stock and then the row). A write that changes nothing counted (a
+    confirmation, a shipment) takes no lock. Until its commit a transaction does not see its
+    own changes here (tests make the trigger immediate: ``SET CONSTRAINTS``); SQLite runs one
+    writer at a time and fires at once.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="order_totals"
+    )
+    currency = models.CharField(max_length=3)
+    order_count = models.IntegerField(default=0)
+    lifetime_value = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name_plural = "customer order totals"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "currency"], name="customerordertotals_customer_currency"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(order_count__gte=0), name="customerordertotals_count_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.currency}: {self.order_count} orders"
 
 
 class OrderLine(models.Model):

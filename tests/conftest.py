@@ -11,6 +11,7 @@ from decimal import Decimal
 import kombu
 import pytest
 import redis
+from celery._state import _set_task_join_will_block
 from django.db import connection
 from kombu.exceptions import OperationalError
 
@@ -79,6 +80,28 @@ def pytest_runtest_setup(item):
         if REQUIRE_SERVICES:
             pytest.fail(f"{message} (OMS_REQUIRE_SERVICES=1)", pytrace=False)
         pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def celery_joins_allowed_again():
+    """Celery keeps "a task is running here, do not wait for results" in one process-wide flag,
+    which eager tasks set and reset around each run: threads running eager tasks at once
+    (the concurrency tests) can leave it set, and a later test's ``result.get()`` would then be
+    refused. Each test starts with it cleared."""
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def customer_totals_at_each_write(request):
+    """On PostgreSQL the customer totals trigger fires at commit (orders migration
+    ``customer_order_totals``); a test inside a transaction never commits, so there it fires at
+    each write instead, as a committed transaction's reads would see it."""
+    if not (request.node.get_closest_marker("django_db") or "db" in request.fixturenames):
+        return
+    request.getfixturevalue("_django_db_helper")
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS orders_order_customer_totals IMMEDIATE")
 
 
 @pytest.fixture

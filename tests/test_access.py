@@ -34,6 +34,7 @@ PUBLIC = {
     "payments:checkout_done",
     "payments:checkout_cancelled",
     "payments:simulated_checkout",
+    "shipping:tracking_webhook",
 }
 
 ALL_ROUTES = [route for route in routes() if not route.route.startswith(ADMIN_PREFIX)]
@@ -110,6 +111,7 @@ def data(channel, customer, warehouse):
         "session": link.checkout_session_id,
         "uidb64": "MQ",  # a reset link for user 1 whose token is wrong: the "not valid" page
         "token": "set-password",
+        "carrier": "NOSUCH",  # a carrier we do not have: 404
     }
 
 

@@ -76,3 +76,21 @@ def test_landmarks_name_records_that_exist(generated):
     assert Customer.objects.filter(name=marks.customer_name, email=marks.customer_email).exists()
     assert Order.objects.filter(number=f"SO-{marks.order_number:06d}").exists()
     assert Customer.objects.get(pk=marks.big_customer_id).email == data.BIG_CUSTOMER[1]
+
+
+def test_customer_totals_are_filled_after_the_load(generated):
+    from orders.models import CustomerOrderTotals
+
+    counted = Order.objects.exclude(status__in=["draft", "cancelled"])
+    direct = {
+        (row["customer_id"], row["currency"]): (row["n"], row["value"])
+        for row in counted.values("customer_id", "currency").annotate(
+            n=Count("*"), value=Sum("total")
+        )
+    }
+    kept = {
+        (t.customer_id, t.currency): (t.order_count, t.lifetime_value)
+        for t in CustomerOrderTotals.objects.all()
+    }
+
+    assert kept == direct

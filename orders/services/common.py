@@ -23,7 +23,6 @@ from ..models import (
     FulfilmentStatus,
     Order,
     OrderLine,
-    SalesChannel,
 )
 
 Actor = AbstractBaseUser | None
@@ -162,34 +161,22 @@ def refresh_fulfilment_status(order: Order, lines: Sequence[OrderLine]) -> None:
         order.save(update_fields=["fulfilment_status", "updated_at"])
 
 
-def _takes_store_stock_first(channel: SalesChannel) -> bool:
-    return channel.kind == SalesChannel.Kind.STORE
-
-
 def reserve_lines(order: Order, lines: list[OrderLine], actor: Actor) -> None:
     """Reserve every line's units (or backorder them) and record where they are held; the
     stock rows stay locked from the plan to the commit."""
-    plan = sourcing.plan_reservations(
-        [(line, line.quantity) for line in lines],
-        store_first=_takes_store_stock_first(order.channel),
-    )
+    plan = sourcing.plan_reservations([(line, line.quantity) for line in lines], order=order)
     reserve_planned(plan)
     take_plan(lines, plan)
     OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_backordered"])
     record_reservations(order, lines, plan, actor)
 
 
-def unlocked_plan(
-    channel: SalesChannel, lines: Sequence[OrderLine]
-) -> sourcing.ReservationPlan | None:
-    """Where these (unsaved) lines' units would come from, read without locking the stock rows
-    (``reserve_planned`` checks it as it reserves); None if a unit would be backordered or
-    refused: those orders are planned under lock."""
+def unlocked_plan(order: Order, lines: Sequence[OrderLine]) -> sourcing.ReservationPlan | None:
+    """Where the (unsaved) order's lines' units would come from, read without locking the
+    stock rows (``reserve_planned`` checks it as it reserves); None if a unit would be
+    backordered or refused: those orders are planned under lock."""
     plan = sourcing.plan_reservations(
-        [(line, line.quantity) for line in lines],
-        partial=True,
-        store_first=_takes_store_stock_first(channel),
-        lock=False,
+        [(line, line.quantity) for line in lines], order=order, partial=True, lock=False
     )
     return None if plan.backorders else plan
 
@@ -212,25 +199,27 @@ def reserve_planned(plan: sourcing.ReservationPlan) -> None:
 def record_reservations(
     order: Order, lines: Sequence[OrderLine], plan: sourcing.ReservationPlan, actor: Actor
 ) -> None:
-    """Write where the plan holds the units and the timeline's reserved / backordered events,
-    and derive the order's fulfilment status from the lines (the caller saves the order)."""
+    """Write where the plan holds the units and the timeline's reserved (with the sourcing
+    decision) / backordered events, in one INSERT, and derive the order's fulfilment status
+    from the lines (the caller saves the order)."""
     Allocation.objects.bulk_create(
         Allocation(line=line, location=location, quantity=quantity)
         for line, location, quantity in plan.allocations
     )
-    if plan.allocations:
-        reserved = [
-            {"sku": line.sku, "location": location.code, "quantity": quantity}
-            for line, location, quantity in plan.allocations
-        ]
-        events.stock_reserved(order, reserved, actor)
-    if plan.backorders:
-        short = [
-            {"sku": line.sku, "quantity": plan.backorders[line.pk]}
-            for line in lines
-            if line.pk in plan.backorders
-        ]
-        events.backordered(order, short, actor)
+    with events.recorded_together():
+        if plan.allocations:
+            reserved = [
+                {"sku": line.sku, "location": location.code, "quantity": quantity}
+                for line, location, quantity in plan.allocations
+            ]
+            events.stock_reserved(order, reserved, actor, decision=plan.decision_for(lines))
+        if plan.backorders:
+            short = [
+                {"sku": line.sku, "quantity": plan.backorders[line.pk]}
+                for line in lines
+                if line.pk in plan.backorders
+            ]
+            events.backordered(order, short, actor)
     order.fulfilment_status = fulfilment_status_for(lines)
 
 

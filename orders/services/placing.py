@@ -61,6 +61,7 @@ def place_order(
     email: str = "",
     notes: str = "",
     promised_ship_date: date | None = None,
+    never_split: bool = False,
     placed_at: datetime | None = None,
     draft: bool = False,
     actor: Actor = None,
@@ -69,6 +70,7 @@ def place_order(
 
     Idempotent on (channel, external_id): the same channel order sent twice, even at the same
     moment, gives back the one order. A draft is priced but reserves nothing until submitted.
+    ``never_split``: ship it from one location (as its channel may ask for every order).
 
     The stock is planned from the rows as they are and reserved by one conditional statement
     at the end, so the rows are locked only from there to the commit. Should the stock have
@@ -102,6 +104,7 @@ def place_order(
         "shipping_total": to_money(shipping_total),
         "notes": notes,
         "promised_ship_date": promised_ship_date,
+        "never_split": never_split,
         "placed_at": None if draft else placed_at or timezone.now(),
     }
     try:
@@ -132,7 +135,7 @@ def _save_order(
         lines=requests, shipping_address=order.shipping_address, shipping_total=order.shipping_total
     )
     lines = list(quote.lines)
-    plan = unlocked_plan(order.channel, lines) if planned else None
+    plan = unlocked_plan(order, lines) if planned else None
     if plan is not None:
         take_plan(lines, plan)
         order.fulfilment_status = fulfilment_status_for(lines)

@@ -132,14 +132,16 @@ def cancel_order(*, order: Order, reason: str, actor: Actor = None) -> Order:
 
 
 def _allocations_to_ship(
-    order: Order, quantities: dict[int, int] | None
+    order: Order, quantities: dict[int, int] | None, location_id: int | None = None
 ) -> list[tuple[Allocation, int]]:
     """The allocations a shipment takes units from, with how many: all of them, or for each
-    line in ``quantities`` (line id → units) that many from its allocations in turn."""
+    line in ``quantities`` (line id → units) that many from its allocations in turn; only
+    those at ``location_id`` when given (a parcel leaves one building)."""
+    allocations = Allocation.objects.filter(line__order=order)
+    if location_id is not None:
+        allocations = allocations.filter(location_id=location_id)
     allocations = list(
-        Allocation.objects.filter(line__order=order)
-        .select_related("line__product", "location")
-        .order_by("line_id", "pk")
+        allocations.select_related("line__product", "location").order_by("line_id", "pk")
     )
     if quantities is None:
         return [(allocation, allocation.quantity) for allocation in allocations]
@@ -198,10 +200,14 @@ def _commit_shipped_stock(order: Order, taken: list[tuple[Allocation, int]], act
 
 @transaction.atomic
 def ship_order(
-    *, order: Order, quantities: dict[int, int] | None = None, actor: Actor = None
+    *,
+    order: Order,
+    quantities: dict[int, int] | None = None,
+    location_id: int | None = None,
+    actor: Actor = None,
 ) -> Order:
-    """Ship reserved units (all of them, or ``quantities``: line id → units): stock leaves the
-    building and the ledger records the sale.
+    """Ship reserved units (all of them, or ``quantities``: line id → units; only those held at
+    ``location_id`` when given): stock leaves the building and the ledger records the sale.
 
     The state machine is asked first, before any stock moves. The ``shipped`` event carries
     what the shipment is worth (``value``; the last shipment also carries the shipping charge)
@@ -209,7 +215,7 @@ def ship_order(
     shipment.
     """
     order = lock_order(order)
-    taken = _allocations_to_ship(order, quantities)
+    taken = _allocations_to_ship(order, quantities, location_id)
     if not taken:
         raise OrderError(f"Order {order.number} has no reserved units to ship.", code="nothing")
     per_line: dict[int, int] = {}

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 from itertools import chain
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import (
@@ -27,7 +27,8 @@ from core.pagination import capped_count, count_label
 from core.parsing import parse_ascii_int
 from core.permissions import staff_view
 from core.roles import EXPORT_ORDERS, VIEW_CUSTOMERS
-from core.templatetags.oms import badge, money, when
+from core.rows import Badges, RowUrl, safe_rows
+from core.templatetags.oms import money, when
 
 from .. import selectors, services
 from ..exceptions import OrderValidationError
@@ -110,22 +111,16 @@ ROW = (
 )
 MUTED_LINE = '<br><span class="muted">{}</span>'
 NOT_PLACED = mark_safe('<span class="muted">not placed</span>')
-URL_NUMBER = "NUMBER"  # stands for the order number in the detail URL, reversed once a page
-BADGES = {
-    value: badge(value, label)
-    for choices in (OrderStatus, PaymentStatus, FulfilmentStatus)
-    for value, label in choices.choices
-}
+BADGES = Badges(OrderStatus, PaymentStatus, FulfilmentStatus)
 
 
 def _rows(orders: Iterable[Order], *, show_email: bool) -> list[SafeString]:
     """The orders as table rows; the customer's e-mail only for those who may see customers."""
-    detail_url = reverse("orders:detail", args=[URL_NUMBER])
-    rows = (_row(order, detail_url=detail_url, show_email=show_email) for order in orders)
-    return [mark_safe(row) for row in rows]  # noqa: S308 (every value in it is escaped)
+    detail_url = RowUrl("orders:detail")
+    return safe_rows(_row(order, detail_url=detail_url, show_email=show_email) for order in orders)
 
 
-def _row(order: Order, *, detail_url: str, show_email: bool) -> str:
+def _row(order: Order, *, detail_url: RowUrl, show_email: bool) -> str:
     """The values escaped with html.escape, as Django's escape() does, without its checks for
     lazy and safe strings: the row is its hot loop."""
     customer = order.customer
@@ -135,25 +130,21 @@ def _row(order: Order, *, detail_url: str, show_email: bool) -> str:
     return ROW.format(
         pk=order.pk,
         number=number,
-        url=detail_url.replace(URL_NUMBER, quote(order.number, safe="")),
+        url=detail_url(order.number),
         placed=when(order.placed_at) if order.placed_at else NOT_PLACED,
         customer=escape(customer.name) + email,
         channel=escape(order.channel.name),
         statuses="\n".join(
             [
-                _badge(order.status),
-                _badge(order.payment_status),
-                _badge(order.fulfilment_status),
+                BADGES[order.status],
+                BADGES[order.payment_status],
+                BADGES[order.fulfilment_status],
                 hold,
             ]
         ),
         units=order.units,
         total=escape(money(order.total, order.currency)),
     )
-
-
-def _badge(value: str) -> str:
-    return BADGES.get(value) or badge(value)
 
 
 def _page_size(value: str | None) -> int:

@@ -102,7 +102,7 @@ def test_reservation_prefers_priority_and_splits_across_locations(
 ):
     product = factories.ProductFactory()
     stock(product, warehouse, 2)  # priority 10
-    stock(product, second_warehouse, 5)  # priority 20
+    stock(product, second_warehouse, 2)  # priority 20: neither covers the order alone
     no_ship = factories.LocationFactory(code="SHOP", priority=1, can_ship=False)
     stock(product, no_ship, 50)
 

@@ -109,13 +109,14 @@ def test_stock_taken_while_an_order_is_written_sends_it_to_the_locked_plan(
     finally:
         order_event_recorded.disconnect(take_eight_first, sender=OrderEvent.Type.PLACED)
 
-    # then it is placed again under lock: the 2 left at the first warehouse, 3 from the second
+    # then it is placed again under lock: the first warehouse has 2 left, so one shipment of
+    # all 5 from the second
     allocations = sorted(
         (a.location.code, a.quantity) for a in Allocation.objects.filter(line__order=order)
     )
-    assert allocations == [("WH-A", 2), ("WH-B", 3)]
+    assert allocations == [("WH-B", 5)]
     levels = {level.location.code: level.reserved for level in StockLevel.objects.all()}
-    assert levels == {"WH-A": 10, "WH-B": 3}
+    assert levels == {"WH-A": 8, "WH-B": 5}
     assert Order.objects.count() == 2
     assert not Order.objects.filter(pk=taken[0]).exists()  # the first attempt rolled back
     assert order.events.filter(type=OrderEvent.Type.PLACED).count() == 1

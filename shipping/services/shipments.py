@@ -1,0 +1,215 @@
+"""A shipment's life on our side: made from the units an order holds at a location, handed to
+the carrier (the stock is committed by ``orders.services.ship_order``), or its label voided."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from inventory.models import Location
+from orders import services as order_services
+from orders.models import Allocation, Order, OrderLine, OrderStatus
+
+from ..carriers import adapter_for
+from ..exceptions import InvalidShipmentState, ShipmentQuantityError
+from ..models import (
+    OPEN_SHIPMENT_STATUSES,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+    TrackingEvent,
+)
+from . import tracking
+from .common import Actor, bought_label, lock_shipment, move, saved_user
+
+# Orders whose reserved units may leave: confirmed and on their way (not placed, held, done).
+SHIPPABLE_ORDER_STATUSES = frozenset(
+    {OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.PARTIALLY_SHIPPED}
+)
+
+
+def label_in_flight(shipment: Shipment) -> bool:
+    """A label task is talking to the carrier now (it started less than one carrier call, with
+    room to render the label, ago): its answer is awaited, nothing else may change the label."""
+    if shipment.label_attempted_at is None or shipment.tracking_number:
+        return False
+    window = timedelta(seconds=settings.EASYPOST_TIMEOUT + 30)
+    return shipment.label_attempted_at > timezone.now() - window
+
+
+def _describe(lines: list[tuple[OrderLine, int]]) -> str:
+    return ", ".join(f"{quantity} × {line.sku}" for line, quantity in lines)
+
+
+def _unshipped_units(order: Order, location: Location) -> dict[int, int]:
+    """line id → units the order holds at the location that no open shipment has taken yet."""
+    held: dict[int, int] = {}
+    for line_id, quantity in Allocation.objects.filter(
+        line__order=order, location=location
+    ).values_list("line_id", "quantity"):
+        held[line_id] = held.get(line_id, 0) + quantity
+    taken = (
+        ShipmentLine.objects.filter(
+            shipment__order=order,
+            shipment__location=location,
+            shipment__status__in=OPEN_SHIPMENT_STATUSES,
+        )
+        .values("line_id")
+        .annotate(units=Sum("quantity"))
+    )
+    for row in taken:
+        held[row["line_id"]] = held.get(row["line_id"], 0) - row["units"]
+    return {line_id: units for line_id, units in held.items() if units > 0}
+
+
+def _lines_to_ship(
+    order: Order, location: Location, quantities: Mapping[int, int] | None
+) -> list[tuple[OrderLine, int]]:
+    """The order's lines with the units this shipment takes: all those held at the location
+    (and in no other open shipment), or ``quantities`` (line id → units), each checked."""
+    free = _unshipped_units(order, location)
+    lines = {line.pk: line for line in order.lines.select_related("product")}
+    wanted = dict(free) if quantities is None else dict(quantities)
+    chosen = []
+    for line_id, quantity in wanted.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise ShipmentQuantityError(
+                f"Line {line_id} is not a line of order {order.number}.", field="quantities"
+            )
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+            raise ShipmentQuantityError(
+                f"{line.sku}: ship a whole number of units.", field=f"quantities[{line_id}]"
+            )
+        if quantity > free.get(line_id, 0):
+            raise ShipmentQuantityError(
+                f"{line.sku}: {quantity} asked, but only {free.get(line_id, 0)} allocated at "
+                f"{location.code} and not in another shipment.",
+                field=f"quantities[{line_id}]",
+            )
+        if quantity:
+            chosen.append((line, quantity))
+    if not chosen:
+        raise ShipmentQuantityError(
+            f"Order {order.number} has nothing allocated at {location.code} left to ship."
+        )
+    return sorted(chosen, key=lambda pair: pair[0].pk)
+
+
+def _weight(lines: list[tuple[OrderLine, int]]) -> int:
+    weight = sum(line.product.weight_grams * quantity for line, quantity in lines)
+    if weight <= 0:
+        raise ShipmentQuantityError(
+            "The parcel's weight is unknown: set the products' weights or give the weight.",
+            field="weight_grams",
+        )
+    return weight
+
+
+@transaction.atomic
+def create_shipment(
+    *,
+    order: Order,
+    location: Location,
+    quantities: Mapping[int, int] | None = None,
+    weight_grams: int | None = None,
+    actor: Actor = None,
+) -> Shipment:
+    """A parcel of the units the order holds at ``location``: all of them not already in an
+    open shipment, or ``quantities`` (line id → units), never more than is allocated there.
+    Its weight is the products' unless given (a packed box weighs more). The units stay
+    allocated until the parcel ships."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order.status not in SHIPPABLE_ORDER_STATUSES:
+        raise InvalidShipmentState(
+            f"Order {order.number} is {order.get_status_display().lower()}: "
+            "only confirmed orders ship.",
+            code="order_not_shippable",
+        )
+    lines = _lines_to_ship(order, location, quantities)
+    if weight_grams is not None and (isinstance(weight_grams, bool) or weight_grams <= 0):
+        raise ShipmentQuantityError("A parcel weighs more than 0 g.", field="weight_grams")
+    shipment = Shipment.objects.create(
+        order=order,
+        location=location,
+        weight_grams=weight_grams or _weight(lines),
+        created_by=saved_user(actor),
+    )
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, line=line, quantity=quantity) for line, quantity in lines
+    )
+    TrackingEvent.objects.create(
+        shipment=shipment,
+        status=ShipmentStatus.LABEL_PENDING,
+        occurred_at=timezone.now(),
+        description=f"Shipment of {_describe(lines)} from {location.code} created.",
+        source=TrackingEvent.Source.OMS,
+    )
+    return shipment
+
+
+@transaction.atomic
+def ship(*, shipment: Shipment, actor: Actor = None) -> Shipment:
+    """Hand the labelled parcel to the carrier: in the same transaction the order ships its
+    units from the shipment's location (``orders.services.ship_order``: the ledger records the
+    sale, the order moves on, payments captures on its ``shipped`` event). Scans the carrier
+    sent before are applied at once."""
+    shipment = lock_shipment(shipment)
+    if shipment.status != ShipmentStatus.LABEL_CREATED:
+        raise InvalidShipmentState(
+            f"Only a labelled shipment can be handed over; this one is "
+            f"{shipment.get_status_display().lower()}.",
+        )
+    order = shipment.order
+    if order.status == OrderStatus.CONFIRMED:
+        order = order_services.start_processing(order=order, actor=actor)
+    quantities = dict(shipment.lines.values_list("line_id", "quantity"))
+    shipment.order = order_services.ship_order(
+        order=order, quantities=quantities, location_id=shipment.location_id, actor=actor
+    )
+    shipment.shipped_at = timezone.now()
+    carrier = shipment.carrier.name
+    move(shipment, ShipmentStatus.IN_TRANSIT, f"Handed to {carrier}.", "shipped_at")
+    tracking.settle(shipment)
+    return shipment
+
+
+def _check_voidable(shipment: Shipment) -> None:
+    if shipment.is_shipped:
+        raise InvalidShipmentState(
+            "The parcel has left with the carrier: its label can no longer be voided.",
+            code="already_shipped",
+        )
+    if label_in_flight(shipment):
+        raise InvalidShipmentState(
+            "The label is being bought right now; void it once it is there.", code="in_progress"
+        )
+
+
+def void_label(*, shipment: Shipment, actor: Actor = None) -> Shipment:
+    """Cancel the shipment before pickup: the carrier voids its label (called outside any
+    lock), its units stay allocated for another shipment. Voiding twice is fine."""
+    with transaction.atomic():
+        shipment = lock_shipment(shipment)
+        if shipment.status == ShipmentStatus.CANCELLED:
+            return shipment
+        _check_voidable(shipment)
+        if shipment.status == ShipmentStatus.LABEL_PENDING:
+            move(shipment, ShipmentStatus.CANCELLED, "Cancelled before a label was bought.")
+            return shipment
+    if not adapter_for(shipment.carrier).void_label(bought_label(shipment)):
+        raise InvalidShipmentState(
+            f"{shipment.carrier.name} refused to void {shipment.tracking_number}: "
+            "it has the parcel already.",
+            code="void_refused",
+        )
+    with transaction.atomic():
+        shipment = lock_shipment(shipment)
+        if shipment.status == ShipmentStatus.LABEL_CREATED:
+            move(shipment, ShipmentStatus.CANCELLED, f"Label {shipment.tracking_number} voided.")
+    return shipment
