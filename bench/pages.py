@@ -13,9 +13,12 @@ bench/data.py (a business's history: 2,000 orders a day, a customer with ``--big
 product with 4 × ``--big`` stock movements). A data set is reused while its shape and size
 match; ``--regenerate`` makes a new one. Generating takes about 2.5 minutes for 1,000,000 orders
 and 15 s for 100,000; a run of both sizes on existing data about 5 minutes (``--repeat 20``,
-``--http-seconds 10``, the whole 1,000,000-row export).
+``--rounds 2``, ``--http-seconds 10``, the whole 1,000,000-row export).
 
-Each size runs in its own process, in-process through Django's test client (DEBUG off, logged
+The pages are measured ``--rounds`` times, the sizes taking turns, and each target keeps its
+best round (a shared machine only adds time); gunicorn and the placing bench run last, after
+every size's pages, since they load the machine. Each size runs in its own process,
+in-process through Django's test client (DEBUG off, logged
 in as the superuser ``bench``), so a figure is server time: routing, queries, rendering. Every
 request is interleaved with the trivial view ``/healthz`` (trivial, target, trivial, target…),
 whose figure is printed too; after a warm-up round, ``--repeat`` rounds (fewer for a target
@@ -103,10 +106,12 @@ def main() -> None:
         run_size(args)
         return
     sizes = [int(size) for size in args.sizes.split(",")]
-    results = {}
+    results: dict[int, dict] = {}
     started = time.perf_counter()
-    for size in sizes:
-        results[size] = run_child(size, app_root(args))
+    for number, groups in enumerate(passes(args.only.split(","), rounds=args.rounds)):
+        for size in sizes:
+            figures = run_child(size, app_root(args), groups, regenerate=number == 0)
+            keep_best(results.setdefault(size, figures)["figures"], figures["figures"])
     reference = json.loads(Path(args.reference).read_text()) if args.reference else None
     summary = summarise(results, reference)
     print_summary(summary, args.reference or "issue 9's figures at 1,000,000 orders")
@@ -117,10 +122,43 @@ def main() -> None:
         print(f"figures written to {args.json}")
 
 
+# Run after every size's pages: gunicorn and 8 users load both cores, and the placing bench
+# writes (its clean-up leaves work for autovacuum), either of which would slow the next size.
+HEAVY_GROUPS = ("http", "placing")
+
+
+def passes(groups: list[str], *, rounds: int) -> list[list[str]]:
+    """The requested groups as passes over the sizes: the pages ``rounds`` times (the sizes
+    taking turns), then the heavy ones once."""
+    pages = [group for group in groups if group not in HEAVY_GROUPS]
+    heavy = [group for group in groups if group in HEAVY_GROUPS]
+    return [part for part in (*[pages] * rounds, heavy) if part]
+
+
+def _better(figure: dict, than: dict) -> bool:
+    if "median_ms" in figure:
+        return figure["median_ms"] < than["median_ms"]
+    return "rows_per_s" in figure and figure["rows_per_s"] > than["rows_per_s"]
+
+
+def keep_best(kept: dict, new: dict) -> None:
+    """Best of the rounds per target: the lower median (the higher export rate). A shared
+    machine only ever adds time, so the best round is the one least disturbed."""
+    for name, figure in new.items():
+        if name not in kept or _better(figure, kept[name]):
+            kept[name] = figure
+    admin, dashboard = kept.get("admin_order_search"), kept.get("orders_free_text")
+    if admin and dashboard:
+        kept["admin_ratio"] = {"ratio": round(admin["median_ms"] / dashboard["median_ms"], 2)}
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="page rounds per size (the best is kept)"
+    )
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--only", default=",".join(GROUPS), help=",".join(GROUPS))
     parser.add_argument("--json", help="write the figures to this file")
@@ -146,12 +184,15 @@ def app_root(args: argparse.Namespace) -> Path:
     return Path(args.app_root).resolve() if args.app_root else REPO
 
 
-def run_child(size: int, root: Path) -> dict:
-    """Run this script for one size in its own process (its own Django, database and settings),
-    in the code root: Celery's Django fixup puts the working directory first on sys.path."""
+def run_child(size: int, root: Path, groups: list[str], *, regenerate: bool) -> dict:
+    """Run this script for one size and some groups in its own process (its own Django,
+    database and settings), in the code root: Celery's Django fixup puts the working directory
+    first on sys.path."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        command = [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]]
+        arguments = [a for a in sys.argv[1:] if regenerate or a != "--regenerate"]  # once
+        command = [sys.executable, str(Path(__file__).resolve()), *arguments]
         command += ["--app-root", str(root), "--child-size", str(size), "--child-out", out.name]
+        command += ["--only", ",".join(groups)]  # the last --only is the one argparse keeps
         child = subprocess.Popen(command, cwd=root)  # noqa: S603 (this script, its arguments)
         try:
             if child.wait() != 0:

@@ -52,6 +52,8 @@ from decimal import Decimal
 from itertools import chain, combinations
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
+
 from inventory.exceptions import InsufficientStock
 from inventory.models import Location
 from inventory.selectors import sellable_levels
@@ -535,8 +537,7 @@ def plan_reservations(
     product allows it (or ``partial`` is set, to fill what can be filled); otherwise
     InsufficientStock is raised, naming every short SKU.
 
-    Two queries: the stock rows with their locations' columns, then the locations the plan
-    reserves at (none when it reserves nothing).
+    One query: the stock rows with their locations' columns.
     """
     groups = _by_order(requests, order)
     sites, sellable = _read_stock([line.product_id for line, _ in requests], order, lock=lock)
@@ -611,12 +612,20 @@ def _read_stock(
     return sorted(sites.values(), key=lambda site: (site.priority, site.code)), sellable
 
 
+SITE_FIELDS = ("id", "code", "priority", "kind", "country", "postal_code")
+
+
 def _at_locations(planned: Sequence[tuple[OrderLine, Site, int]]) -> list[tuple]:
-    """The planned units with the locations they are reserved at (one query)."""
-    if not planned:
-        return []
-    locations = Location.objects.in_bulk({site.pk for _, site, _ in planned})
+    """The planned units with the locations they are reserved at, built from the columns the
+    stock query read, with no query: the locations' other columns are deferred (loaded if
+    ever read)."""
+    locations = {site.pk: _as_location(site) for _, site, _ in planned}
     return [(line, locations[site.pk], quantity) for line, site, quantity in planned]
+
+
+def _as_location(site: Site) -> Location:
+    values = (site.pk, site.code, site.priority, site.kind, site.country, site.postal_code)
+    return Location.from_db(DEFAULT_DB_ALIAS, SITE_FIELDS, values)
 
 
 def _rules_of_orders(groups: Mapping[int | None, Any]) -> dict[int | None, Rules]:

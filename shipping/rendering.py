@@ -11,7 +11,6 @@ from typing import Any
 from barcode import Code128
 from barcode.writer import SVGWriter
 from django.template.loader import render_to_string
-from weasyprint import HTML
 
 from .models import Shipment
 
@@ -64,6 +63,9 @@ def label_html(shipment: Shipment) -> str:
 
 def label_pdf(shipment: Shipment) -> bytes:
     """The 4×6 label as PDF; the shipment must have its tracking number."""
+    from weasyprint import HTML  # imported when a label is drawn: it parses its stylesheets
+    # on import, a second of start-up every web and worker process would otherwise pay
+
     return HTML(string=label_html(shipment)).write_pdf()
 
 

@@ -312,7 +312,7 @@ def test_excluded_locations_cost_placing_no_query(channel, customer, django_asse
     channel.excluded_locations.add(first)
 
     # as tests/orders/test_place_order_cost.py counts them (no tax rate here: still one query)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         order = place(channel=channel, customer=customer, items=[(p, 2) for p in products])
 
     assert shipped_from(order) == {"WH-B"}
