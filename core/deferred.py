@@ -21,6 +21,7 @@ from typing import Any
 
 from celery.contrib.django.task import DjangoTask
 from celery.utils import uuid
+from django.conf import settings
 from django.core.signals import request_finished, request_started
 
 _deferred: ContextVar[list[Callable[[], Any]] | None] = ContextVar("deferred_tasks", default=None)
@@ -70,7 +71,8 @@ def collected_tasks() -> Iterator[list[Callable[[], Any]]]:
 
 
 def _on_request_started(**_: Any) -> None:
-    start_collecting()
+    if settings.OMS_DEFER_EAGER_TASKS:
+        start_collecting()
 
 
 def _on_request_finished(**_: Any) -> None:

@@ -199,6 +199,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool(
 # (core/deferred.py): a task that fails (a gateway outage) is recorded as failed instead of
 # raising. Tests propagate.
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
+# In eager mode, a request's tasks run after its response (core/deferred.py). Off, they run
+# inside it, as Celery runs eager tasks: the browser tests' live server turns it off, since a
+# keep-alive connection's next request would wait behind the tasks of the one before.
+OMS_DEFER_EAGER_TASKS = env_bool("OMS_DEFER_EAGER_TASKS", default=True)
 # A task is acknowledged when it has finished, not when it starts, so a worker that dies
 # mid-task leaves it on the broker; one message at a time, so a dead worker holds no others.
 CELERY_TASK_ACKS_LATE = True

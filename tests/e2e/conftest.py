@@ -103,3 +103,12 @@ def accessible_pages(request):
     yield
     page.remove_listener("load", audit)
     assert not found, "accessibility violations:\n" + "\n".join(dict.fromkeys(found))
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks_inside_the_request(settings):
+    """The live server answers the browser on keep-alive connections: tasks run after one
+    response (core/deferred.py) would hold up the next request on that connection, and the
+    page's following htmx calls with it. Here they run inside the request, as Celery's eager
+    mode does."""
+    settings.OMS_DEFER_EAGER_TASKS = False
