@@ -78,6 +78,6 @@ def test_the_product_page_shows_what_open_orders_wait_for(signed_in: Page, live_
     page.locator("#adjust_quantity").fill("5")
     page.locator("#adjust_reason").select_option("correction")
     page.get_by_role("button", name="Record adjustment").click()
-    expect(page.locator("#adjust-panel")).to_contain_text("WH-A")
+    expect(page.locator("#adjust-panel")).to_contain_text("Recorded +5 × LAMP at WH-A")
     page.reload()
     expect(panel.locator(".stat .value")).to_have_text("0")
