@@ -132,33 +132,28 @@ class LocationAdmin(admin.ModelAdmin):
     )
 
 
+STOCK_LEVEL_COLUMNS = (
+    "product",
+    "location",
+    "on_hand",
+    "reserved",
+    "safety_stock",
+    "available",
+    "updated_at",
+)
+
+
 @admin.register(StockLevel)
 class StockLevelAdmin(SearchByProduct, admin.ModelAdmin):
     """Rows are neither added nor deleted here, and only their safety stock is edited."""
 
-    list_display = (
-        "product",
-        "location",
-        "on_hand",
-        "reserved",
-        "safety_stock",
-        "available",
-        "updated_at",
-    )
+    list_display = STOCK_LEVEL_COLUMNS
     list_filter = ("location",)
     list_select_related = ("product", "location")
     search_fields = ("product__sku", "product__name")
     ordering = ("product__sku", "location__priority", "location__code")
-    fields = (
-        "product",
-        "location",
-        "on_hand",
-        "reserved",
-        "safety_stock",
-        "available",
-        "updated_at",
-    )
-    readonly_fields = ("product", "location", "on_hand", "reserved", "available", "updated_at")
+    fields = STOCK_LEVEL_COLUMNS
+    readonly_fields = tuple(name for name in STOCK_LEVEL_COLUMNS if name != "safety_stock")
     show_full_result_count = False
 
     def has_add_permission(self, request, obj=None) -> bool:
