@@ -103,6 +103,12 @@ class StockLevel(models.Model):
         db_default=0,  # rows written by COPY or by hand get it too
         help_text="Units kept back for walk-in customers: sourcing never reserves them.",
     )
+    bin = models.CharField(
+        max_length=30,
+        blank=True,
+        db_default="",
+        help_text="Where it sits, e.g. A-03-2: pick lists walk the bins in order.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

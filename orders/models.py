@@ -61,6 +61,10 @@ class SalesChannel(TimeStampedModel):
         related_name="excluding_channels",
         help_text="Locations this channel's orders are never sourced from.",
     )
+    handling_days = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Business days from placing to handing to the carrier, when no date is promised.",
+    )
     never_split = models.BooleanField(
         default=False,
         db_default=False,
@@ -176,6 +180,19 @@ class Order(TimeStampedModel):
     total = models.DecimalField(**MONEY)
     placed_at = models.DateTimeField(null=True, blank=True)
     promised_ship_date = models.DateField(null=True, blank=True)
+    ship_by = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day it must leave: the promised date, or placed + the channel's handling.",
+    )
+    pickup_location = models.ForeignKey(
+        "inventory.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Click & collect: the store the customer collects from.",
+    )
     never_split = models.BooleanField(
         default=False,
         db_default=False,  # the bench loads orders with COPY
@@ -255,6 +272,12 @@ class Order(TimeStampedModel):
                 condition=models.Q(status__in=OPEN_STATUS_VALUES),
                 name="order_open_status_idx",
             ),
+            # the at-risk sweep: open orders by the day they must leave
+            models.Index(
+                fields=["ship_by"],
+                condition=models.Q(status__in=OPEN_STATUS_VALUES),
+                name="order_open_ship_by_idx",
+            ),
         ]
         permissions = [
             ("confirm_order", "Can confirm orders"),
@@ -263,6 +286,8 @@ class Order(TimeStampedModel):
             ("export_orders", "Can export orders as CSV"),
             ("override_price", "Can override unit prices and give any discount"),
             ("give_discount", "Can give line discounts up to OMS_CS_DISCOUNT_LIMIT_PERCENT"),
+            ("resource_order", "Can re-source orders and lines to other locations"),
+            ("replay_sourcing", "Can run what-if sourcing replays"),
         ]
 
     def __str__(self) -> str:
@@ -380,12 +405,27 @@ class Allocation(models.Model):
         "inventory.Location", on_delete=models.PROTECT, related_name="allocations"
     )
     quantity = models.PositiveIntegerField()
+    picked_quantity = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="Of these units, how many are off the shelf."
+    )
 
     class Meta:
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["line", "location"], name="allocation_line_location"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="allocation_qty_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(picked_quantity__lte=models.F("quantity")),
+                name="allocation_picked_lte_quantity",
+            ),
+        ]
+        indexes = [
+            # the pick queue: units still on the shelf, per location
+            models.Index(
+                fields=["location", "line"],
+                condition=models.Q(quantity__gt=models.F("picked_quantity")),
+                name="allocation_to_pick_idx",
+            ),
         ]
 
     def __str__(self) -> str:
