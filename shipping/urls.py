@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
+from .views import webhooks
 
 app_name = "shipping"
 urlpatterns = [
-    path("webhooks/<str:carrier>/", views.tracking_webhook, name="tracking_webhook"),
+    path("webhooks/<str:carrier>/", webhooks.tracking_webhook, name="tracking_webhook"),
 ]

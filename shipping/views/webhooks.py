@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import services
-from .carriers import adapter_for
-from .exceptions import InvalidSignature, InvalidWebhook
-from .models import Carrier
+from .. import services
+from ..carriers import adapter_for
+from ..exceptions import InvalidSignature, InvalidWebhook
+from ..models import Carrier
 
 logger = logging.getLogger(__name__)
 

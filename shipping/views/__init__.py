@@ -1,0 +1,1 @@
+"""Shipping's views, by screen: carriers' tracking webhooks, and the fulfilment dashboard."""
