@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: install demo test lint format serve worker beat
+.PHONY: install demo test lint format serve worker beat bench-fulfilment
 
 install: $(VENV)/.installed
 
@@ -36,3 +36,7 @@ worker:
 
 beat:
 	$(BIN)/celery -A oms beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+# Issue 10's figures: sourcing, label PDFs, the pick queue (bench/fulfilment.py --help).
+bench-fulfilment: install
+	$(BIN)/python bench/fulfilment.py $(ARGS)

@@ -21,6 +21,7 @@ SECTIONS = (
     Section("orders", "Orders", "orders:list"),
     Section("inventory", "Inventory", "inventory:product_list"),
     Section("customers", "Customers", "customers:list"),
+    Section("shipping", "Fulfilment", "shipping:pick_queue"),
     Section("payments", "Finance", "payments:list"),
 )
 

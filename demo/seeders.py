@@ -30,7 +30,7 @@ from orders.models import HoldReason, Order, OrderEvent, PaymentStatus, SalesCha
 from orders.models import OrderStatus as S
 from payments import services as payment_services
 from payments.models import Payment
-from shipping.models import Carrier, Rate, ShippingService, ShippingZone, ZoneRule
+from shipping.models import Box, Carrier, Rate, ShippingService, ShippingZone, ZoneRule
 
 from . import planner
 from .data import (
@@ -527,6 +527,33 @@ def shippable_units(product: Product) -> int:
 # --- all of it --------------------------------------------------------------------------------
 
 
+# The demo box catalogue: code, name, length × width × height (mm), tare (g), max content (g).
+BOXES = [
+    ("MAILER", "Padded mailer", 250, 180, 30, 20, 1000),
+    ("BOX-S", "Small box", 230, 160, 100, 120, 5000),
+    ("BOX-M", "Medium box", 350, 250, 150, 250, 12000),
+    ("BOX-L", "Large box", 500, 400, 300, 500, 25000),
+]
+
+
+def seed_boxes() -> list[Box]:
+    """The boxes packers choose from (editable in the admin afterwards: created only once)."""
+    return [
+        Box.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "length_mm": length,
+                "width_mm": width,
+                "height_mm": height,
+                "tare_grams": tare,
+                "max_weight_grams": max_grams,
+            },
+        )[0]
+        for code, name, length, width, height, tare, max_grams in BOXES
+    ]
+
+
 @dataclass(frozen=True)
 class Seeded:
     orders_created: int
@@ -542,6 +569,7 @@ def seed_demo(*, orders: int, customers: int, seed: int, reset_passwords: bool) 
         channels = seed_channels()
         seed_tax_rates()
         seed_carriers()
+        seed_boxes()
         products = seed_products()
     # Order e-mails are sent by Celery tasks once each batch commits: keep them off the
     # console (or a real mail server), and the eager tasks' log lines out of the output.

@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.sweep_stuck_work",
         "schedule": timedelta(minutes=1),
     },
+    "sweep-at-risk": {
+        "task": "shipping.tasks.sweep_at_risk",
+        "schedule": timedelta(minutes=15),
+    },
     "purge-used-form-tokens": {
         "task": "core.tasks.purge_used_form_tokens",
         "schedule": timedelta(hours=6),
@@ -312,6 +316,16 @@ SHIPPING_WEBHOOK_SECRET = os.environ.get("SHIPPING_WEBHOOK_SECRET", "")
 SHIPPING_WEBHOOK_TOLERANCE_SECONDS = int(
     os.environ.get("SHIPPING_WEBHOOK_TOLERANCE_SECONDS", "300")
 )
+# Demo tracking: the built-in carrier's parcels move one step (in transit → out for delivery →
+# delivered) every OMS_DEMO_TRACKING_STEP_MINUTES, as if the carrier scanned them. On by default
+# where DEBUG is (the demo), never in production unless asked for.
+OMS_DEMO_TRACKING = env_bool("OMS_DEMO_TRACKING", default=DEBUG and not PRODUCTION)
+OMS_DEMO_TRACKING_STEP_MINUTES = int(os.environ.get("OMS_DEMO_TRACKING_STEP_MINUTES", "10"))
+if OMS_DEMO_TRACKING:
+    CELERY_BEAT_SCHEDULE["advance-demo-tracking"] = {
+        "task": "shipping.tasks.advance_demo_tracking",
+        "schedule": timedelta(minutes=1),
+    }
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, ClassVar
 
+from django import forms
 from django.conf import settings
 from django.http import QueryDict
 
@@ -20,6 +21,7 @@ from core.forms import Target, add_domain_error
 from core.money import ZERO
 from customers.models import Address, Customer
 from inventory.exceptions import InsufficientStock
+from inventory.models import Location
 from inventory.selectors import available_to_sell
 
 from . import pricing
@@ -94,12 +96,29 @@ def _stock_notes(requests: list[LineRequest]) -> list[tuple[str, bool]]:
     return notes
 
 
+class PickupForm(forms.Form):
+    """Click & collect: the store the customer collects from (none: the order is shipped)."""
+
+    pickup_location = forms.ModelChoiceField(
+        label="Collect at store",
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label="No: ship it",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stores = Location.objects.filter(is_active=True, can_pickup=True).order_by("code")
+        self.fields["pickup_location"].queryset = stores
+
+
 class OrderEntry:
     """Everything the new-order page posts: header, customer, addresses and lines."""
 
     def __init__(self, data: QueryDict | None = None, *, customer: Customer | None = None):
         ship_to, bill_to = _default_addresses(customer)
         self.header = HeaderForm(data, initial={"customer": customer})
+        self.pickup = PickupForm(data)
         self.new_customer = NewCustomerForm(data, prefix="new")
         self.shipping = AddressForm(data, prefix="shipping", initial=ship_to)
         self.billing = AddressForm(data, prefix="billing", initial=bill_to)
@@ -109,7 +128,7 @@ class OrderEntry:
         self.shortages: dict[str, tuple[int, int]] = {}
 
     def is_valid(self) -> bool:
-        valid = [form.is_valid() for form in (self.header, self.new_customer)]
+        valid = [form.is_valid() for form in (self.header, self.new_customer, self.pickup)]
         if self.header.is_bound:
             self.customer = self.header.cleaned_data.get("customer")
         return all(valid) and not any(row.errors for row in self.rows)
@@ -132,6 +151,7 @@ class OrderEntry:
             else address_snapshot(billing.values(), "billing_address"),
             "shipping_total": self._shipping_total(),
             "notes": header["notes"],
+            "pickup_location": self.pickup.cleaned_data.get("pickup_location"),
         }
 
     def _customer_name(self) -> str:
@@ -177,6 +197,7 @@ class OrderEntry:
             "shipping_address": self.shipping,
             "address": self.shipping,  # create_customer's default address is the ship-to
             "billing_address": self.billing,
+            "pickup_location": self.pickup,
         }
         field_map |= dict.fromkeys(self.new_customer.fields, self.new_customer)
         add_domain_error(self.header, error, field_map)

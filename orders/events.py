@@ -98,6 +98,45 @@ def stock_reserved(
     return record(order, Type.STOCK_RESERVED, message, actor, **data)
 
 
+def _units(rows: list[dict[str, Any]], where: str = "at") -> str:
+    return ", ".join(
+        f"{r['quantity']} × {r['sku']}" + (f" {where} {r['location']}" if "location" in r else "")
+        for r in rows
+    )
+
+
+def units_resourced(
+    order: Order,
+    *,
+    released: list[dict[str, Any]],
+    reserved: list[dict[str, Any]],
+    backordered: list[dict[str, Any]],
+    decision: Decision | None,
+    reason: str,
+    actor: Actor,
+) -> OrderEvent:
+    """Units taken off a location (``reason``: why) and sourced again: a stock-reserved event
+    like placing's (its ``sourcing`` decision is the order's latest), or a backordered one
+    when no location could take them. ``resourced`` in ``data`` tells it from placing's."""
+    message = f"{reason}: released {_units(released)}." if released else f"{reason}."
+    if decision is not None:
+        message += f" {decision.sentence()}"
+    if reserved:
+        message += f" Reserved {_units(reserved)}."
+    if backordered:
+        message += f" Backordered {_units(backordered)}."
+    data: dict[str, Any] = {
+        "resourced": reason,
+        "released": released,
+        "allocations": reserved,
+        "lines": backordered,
+    }
+    if decision is not None:
+        data["sourcing"] = decision.as_data()
+    type_ = Type.STOCK_RESERVED if reserved else Type.BACKORDERED
+    return record(order, type_, message, actor, **data)
+
+
 def backordered(order: Order, lines: list[dict[str, Any]], actor: Actor) -> OrderEvent:
     parts = ", ".join(f"{line['quantity']} × {line['sku']}" for line in lines)
     return record(order, Type.BACKORDERED, f"Backordered {parts}.", actor, lines=lines)

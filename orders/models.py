@@ -272,9 +272,10 @@ class Order(TimeStampedModel):
                 condition=models.Q(status__in=OPEN_STATUS_VALUES),
                 name="order_open_status_idx",
             ),
-            # the at-risk sweep: open orders by the day they must leave
+            # the pick queue and the at-risk sweep: open orders by the day they must leave, in
+            # the queue's keyset order (a page is cut without sorting a whole day)
             models.Index(
-                fields=["ship_by"],
+                fields=["ship_by", "id"],
                 condition=models.Q(status__in=OPEN_STATUS_VALUES),
                 name="order_open_ship_by_idx",
             ),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.money import CENT
 from core.pagination import KeysetPage, keyset_ordering, keyset_page
 
+from . import sourcing
 from .models import (
     Allocation,
     CustomerOrderTotals,
@@ -34,11 +35,34 @@ def order_for_detail(number: str) -> Order:
         Prefetch("allocations", queryset=Allocation.objects.select_related("location"))
     )
     return get_object_or_404(
-        Order.objects.select_related("channel", "customer", "held_by").prefetch_related(
-            Prefetch("lines", queryset=lines)
-        ),
+        Order.objects.select_related(
+            "channel", "customer", "held_by", "pickup_location"
+        ).prefetch_related(Prefetch("lines", queryset=lines)),
         number=number,
     )
+
+
+@dataclass(frozen=True)
+class SourcingSummary:
+    """The order's latest sourcing decision, in words, and why it was made again (empty: as
+    placed)."""
+
+    sentence: str
+    resourced: str
+    event: OrderEvent
+
+
+def latest_sourcing(order: Order) -> SourcingSummary | None:
+    """From the newest stock-reserved event that kept the engine's decision (one query)."""
+    event = (
+        order.events.filter(type=OrderEvent.Type.STOCK_RESERVED, data__has_key="sourcing")
+        .select_related("actor")
+        .first()
+    )
+    if event is None:
+        return None
+    sentence = sourcing.decision_sentence(event.data["sourcing"])
+    return SourcingSummary(sentence, event.data.get("resourced", ""), event)
 
 
 TIMELINE_EVENTS_SHOWN = 50

@@ -11,11 +11,12 @@ ones), the plan that, in this order:
 5. prefers the locations of higher priority (lower number, then code).
 
 An order taken at a store's till (``store_first``) first takes as much as it can from the store
-shelves (the customer is standing there), then the rest as above. A location's safety stock
-(units a store keeps for walk-in customers) is never taken. With "never split" (the channel's
-or the order's) only single-location plans are considered. What the chosen plan cannot cover is
-backordered where the product allows it (or ``partial`` is set), otherwise the whole request is
-refused with InsufficientStock naming every short SKU.
+shelves (the customer is standing there), then the rest as above. A click & collect order
+(``Order.pickup_location``) takes every unit from its store, or backorders it. A location's
+safety stock (units a store keeps for walk-in customers) is never taken. With "never split"
+(the channel's or the order's) only single-location plans are considered. What the chosen
+plan cannot cover is backordered where the product allows it (or ``partial`` is set),
+otherwise the whole request is refused with InsufficientStock naming every short SKU.
 
 **The search** (``_location_sets``), per order, over the locations holding any of its SKUs:
 
@@ -46,17 +47,18 @@ to three runners-up with their scores, for the order's timeline.
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import chain, combinations
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Q, QuerySet
 
 from inventory.exceptions import InsufficientStock
-from inventory.models import Location
-from inventory.selectors import sellable_levels
+from inventory.models import Location, StockLevel
+from inventory.selectors import SELLABLE_UNITS, sellable_levels
 
 from .models import Order, OrderLine, SalesChannel
 
@@ -78,6 +80,7 @@ class Site:
     kind: str
     country: str = ""
     postal_code: str = ""
+    can_ship: bool = True  # False: a click & collect store that ships nothing
 
 
 # --- the cost estimator -------------------------------------------------------------------
@@ -124,17 +127,27 @@ class Rules:
     store_first: bool = False
     never_split: bool = False
     excluded_location_ids: frozenset[int] = frozenset()
+    # Click & collect (the order's store) or a location staff chose: the only one to take from.
+    only_location_id: int | None = None
+
+    def allows(self, location_id: int) -> bool:
+        if self.only_location_id is not None:
+            return location_id == self.only_location_id
+        return location_id not in self.excluded_location_ids
 
 
 def rules_for(
     order: Order, channel: SalesChannel, excluded_location_ids: Iterable[int] = ()
 ) -> Rules:
+    """The order's rules. A click & collect order takes every unit from its store, whatever
+    the channel excludes: the customer chose it (what the store lacks is backordered)."""
     return Rules(
         destination=order.shipping_address or {},
         promised_date=order.promised_ship_date,
         store_first=channel.kind == SalesChannel.Kind.STORE,
         never_split=order.never_split or channel.never_split,
         excluded_location_ids=frozenset(excluded_location_ids),
+        only_location_id=order.pickup_location_id,
     )
 
 
@@ -191,12 +204,26 @@ class Option:
         }
 
     def describe(self, *, chosen: bool) -> str:
-        """ "WH-EAST: 1 parcel, est. 4.90" chosen, "WH-WEST would be 1 parcel, 9.80" not."""
-        where = " + ".join(location.code for location in self.locations)
-        parcels = f"{self.shipments} parcel{'s' if self.shipments != 1 else ''}"
-        cost = "" if self.cost is None else f", {'est. ' if chosen else ''}{self.cost}"
-        late = "" if self.meets_promise else ", late for the promised date"
-        return f"{where}{': ' if chosen else ' would be '}{parcels}{cost}{late}"
+        return describe_score(self.score(), chosen=chosen)
+
+
+def describe_score(score: Mapping[str, Any], *, chosen: bool) -> str:
+    """An option's ``score`` in words: "WH-EAST: 1 parcel, est. 4.90" chosen, "WH-WEST would
+    be 1 parcel, 9.80" not (the order page reads them back from the recorded decision)."""
+    where = " + ".join(score["locations"])
+    shipments = score["shipments"]
+    parcels = f"{shipments} parcel{'s' if shipments != 1 else ''}"
+    cost = score["estimated_cost"]
+    cost = "" if cost is None else f", {'est. ' if chosen else ''}{cost}"
+    late = "" if score["meets_promise"] else ", late for the promised date"
+    return f"{where}{': ' if chosen else ' would be '}{parcels}{cost}{late}"
+
+
+def decision_sentence(data: Mapping[str, Any]) -> str:
+    """A decision's ``as_data()`` in words: "From WH-EAST: 1 parcel, est. 4.90; WH-WEST +
+    STORE-NYC would be 2 parcels, 9.80." """
+    others = "".join(f"; {describe_score(o, chosen=False)}" for o in data["runners_up"])
+    return f"From {describe_score(data['chosen'], chosen=True)}{others}."
 
 
 @dataclass
@@ -211,10 +238,8 @@ class Decision:
         }
 
     def sentence(self) -> str:
-        """For the timeline: "From WH-EAST: 1 parcel, est. 4.90; WH-WEST + STORE-NYC would be
-        2 parcels, 9.80." """
-        others = "".join(f"; {option.describe(chosen=False)}" for option in self.runners_up)
-        return f"From {self.chosen.describe(chosen=True)}{others}."
+        """For the timeline: ``decision_sentence`` of its data."""
+        return decision_sentence(self.as_data())
 
 
 @dataclass
@@ -245,7 +270,8 @@ def choose_plan(
     already out) and the units each may give (``sellable``, by (product id, location id)),
     with its runners-up; None when no location holds any of it. Reads no database: what-if
     replays run it over stock of their own."""
-    locations = _in_sourcing_order(locations, rules.store_first)
+    allowed = [location for location in locations if rules.allows(location.pk)]
+    locations = _in_sourcing_order(allowed, rules.store_first)
     holders, units = [], []
     for location in locations:
         pk = location.pk
@@ -522,6 +548,8 @@ def plan_reservations(
     order: Order | None = None,
     partial: bool = False,
     lock: bool = True,
+    excluded_location_ids: Iterable[int] = (),
+    only_location_id: int | None = None,
 ) -> ReservationPlan:
     """Lock the stock rows of the requested products and decide where each unit comes from
     (``lock=False``: a plan from the rows as they are, which the reservation itself checks).
@@ -537,21 +565,35 @@ def plan_reservations(
     product allows it (or ``partial`` is set, to fill what can be filled); otherwise
     InsufficientStock is raised, naming every short SKU.
 
+    ``excluded_location_ids`` (a location that could not supply them) and ``only_location_id``
+    (one staff chose) narrow where ``order``'s units may come from. A click & collect order
+    (``Order.pickup_location``) takes them from its store only, which need not ship.
+
     One query: the stock rows with their locations' columns.
     """
     groups = _by_order(requests, order)
-    sites, sellable = _read_stock([line.product_id for line, _ in requests], order, lock=lock)
     if order is not None:
-        rules = {order.pk: rules_for(order, order.channel)}  # exclusions: in the query
+        rules = {order.pk: rules_for(order, order.channel, excluded_location_ids)}
+        if only_location_id is not None:
+            rules[order.pk] = replace(rules[order.pk], only_location_id=only_location_id)
+        stores = {order.pickup_location_id} - {None}
     else:
         rules = _rules_of_orders(groups)
+        stores = {group[0][0].order.pickup_location_id for group in groups.values()} - {None}
+    product_ids = [line.product_id for line, _ in requests]
+    sites, sellable = _read_stock(product_ids, order, stores, lock=lock)
 
     plan = ReservationPlan()
     planned: list[tuple[OrderLine, Site, int]] = []
     shortages = []
     for order_id, group in groups.items():
         order_rules = rules[order_id]
-        allowed = [site for site in sites if site.pk not in order_rules.excluded_location_ids]
+        allowed = [
+            site
+            for site in sites
+            if order_rules.allows(site.pk)
+            and (site.can_ship or site.pk == order_rules.only_location_id)
+        ]
         in_stock = _units_by_product(group, allowed, sellable)
         decision = choose_plan(_demands(group), allowed, sellable, order_rules)
         taken = _take(decision, group, sellable, planned)
@@ -589,18 +631,28 @@ STOCK_COLUMNS = (
     "location__kind",
     "location__country",
     "location__postal_code",
+    "location__can_ship",
 )
 
 
 def _read_stock(
-    product_ids: Iterable[int], order: Order | None, *, lock: bool
+    product_ids: Iterable[int], order: Order | None, stores: set[int], *, lock: bool
 ) -> tuple[list[Site], dict[tuple[int, int], int]]:
     """The locations holding the products (in priority order) and what each may give, by
-    (product id, location id); the order's channel's exclusions are left out in the query,
-    and the rows locked (in primary-key order) when ``lock`` is set."""
-    levels = sellable_levels(product_ids)
-    if order is not None:
-        levels = levels.exclude(location__excluding_channels=order.channel_id)
+    (product id, location id), with the click & collect ``stores`` whether they ship or not;
+    the order's channel's exclusions are left out in the query (a collect order: only its
+    store's rows), and the rows locked (in primary-key order) when ``lock`` is set."""
+    if order is not None and order.pickup_location_id:
+        levels = _stock_levels(product_ids).filter(
+            location_id=order.pickup_location_id, location__is_active=True
+        )
+    else:
+        levels = sellable_levels(product_ids)
+        if stores:
+            at_stores = Q(location_id__in=stores, location__is_active=True)
+            levels = _stock_levels(product_ids).filter(Q(pk__in=levels.values("pk")) | at_stores)
+        if order is not None:
+            levels = levels.exclude(location__excluding_channels=order.channel_id)
     if lock:
         levels = levels.select_for_update(of=("self",))
     sites: dict[int, Site] = {}
@@ -612,7 +664,13 @@ def _read_stock(
     return sorted(sites.values(), key=lambda site: (site.priority, site.code)), sellable
 
 
-SITE_FIELDS = ("id", "code", "priority", "kind", "country", "postal_code")
+def _stock_levels(product_ids: Iterable[int]) -> QuerySet[StockLevel]:
+    """The products' rows anywhere, with the ``units`` sourcing may take (as sellable_levels)."""
+    levels = StockLevel.objects.filter(product_id__in=set(product_ids))
+    return levels.annotate(units=SELLABLE_UNITS).order_by("pk")
+
+
+SITE_FIELDS = ("id", "code", "priority", "kind", "country", "postal_code", "can_ship")
 
 
 def _at_locations(planned: Sequence[tuple[OrderLine, Site, int]]) -> list[tuple]:
@@ -624,7 +682,15 @@ def _at_locations(planned: Sequence[tuple[OrderLine, Site, int]]) -> list[tuple]
 
 
 def _as_location(site: Site) -> Location:
-    values = (site.pk, site.code, site.priority, site.kind, site.country, site.postal_code)
+    values = (
+        site.pk,
+        site.code,
+        site.priority,
+        site.kind,
+        site.country,
+        site.postal_code,
+        site.can_ship,
+    )
     return Location.from_db(DEFAULT_DB_ALIAS, SITE_FIELDS, values)
 
 

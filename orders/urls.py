@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import detail, entry, listing, panels
+from .views import detail, entry, listing, panels, sourcing
 
 app_name = "orders"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/customers/", entry.customer_search, name="create_customer_search"),
     path("new/products/", entry.product_search, name="create_product_search"),
     path("new/preview/", entry.order_preview, name="create_preview"),
+    path("sourcing/replay/", sourcing.sourcing_replay, name="sourcing_replay"),
     path("<str:number>/", detail.order_detail, name="detail"),
     path("<str:number>/confirm/", detail.order_confirm, name="confirm"),
     path("<str:number>/hold/", detail.order_hold, name="hold"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("<str:number>/promised-date/", detail.order_promised_date, name="promised_date"),
     path("<str:number>/shipping/", detail.order_shipping_charge, name="shipping_charge"),
     path("<str:number>/edit/", entry.order_edit, name="edit"),
+    path("<str:number>/resource/", sourcing.order_resource, name="resource"),
     # Panels of the customer and product pages, which load them by URL (see views/panels.py).
     path("panels/customers/", panels.customer_list_totals, name="customer_list_totals"),
     path("panels/customers/<int:pk>/totals/", panels.customer_totals, name="customer_totals"),

@@ -9,9 +9,15 @@ from django.forms.models import BaseInlineFormSet
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import (
+    AtRisk,
+    Box,
     Carrier,
     CarrierLabel,
     CarrierScan,
+    LabelBatch,
+    Manifest,
+    PickList,
+    PickListLine,
     Rate,
     Shipment,
     ShipmentLine,
@@ -102,6 +108,26 @@ class RateAdmin(admin.ModelAdmin):
     list_select_related = ("service__carrier", "zone__carrier")
 
 
+@admin.register(Box)
+class BoxAdmin(admin.ModelAdmin):
+    """The box catalogue packers choose from; retire a box with "active" rather than deleting
+    it (shipments keep the box they went in)."""
+
+    list_display = (
+        "code",
+        "name",
+        "length_mm",
+        "width_mm",
+        "height_mm",
+        "tare_grams",
+        "max_weight_grams",
+        "is_active",
+    )
+    list_filter = ("is_active",)
+    list_editable = ("is_active",)
+    search_fields = ("code", "name")
+
+
 class CarrierScanInline(ReadOnlyInline):
     model = CarrierScan
     fields = ("occurred_at", "status", "message", "location", "event_id")
@@ -148,3 +174,60 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("label_pdf", "label_zpl")
+
+
+class PickListLineInline(ReadOnlyInline):
+    model = PickListLine
+    fields = ("bin", "product", "line", "quantity", "picked", "short")
+    ordering = ("bin", "product__sku", "pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "line")
+
+
+@admin.register(PickList)
+class PickListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Pick lists as the fulfilment screens left them: picks, short picks and closing a list go
+    through ``shipping.services`` (they move allocations and orders), never through here."""
+
+    list_display = ("__str__", "location", "status", "created_by", "created_at", "completed_at")
+    list_filter = ("status", "location")
+    list_select_related = ("location", "created_by")
+    date_hierarchy = "created_at"
+    fields = ("location", "status", "created_by", "created_at", "completed_at")
+    inlines = [PickListLineInline]
+
+
+@admin.register(LabelBatch)
+class LabelBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Label batches as their task left them; their progress is on their page."""
+
+    list_display = ("__str__", "total", "created_by", "created_at", "finished_at")
+    list_select_related = ("created_by",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(Manifest)
+class ManifestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Closed manifests (the PDF is downloaded from the manifests screen)."""
+
+    list_display = ("__str__", "carrier", "location", "created_by", "created_at")
+    list_filter = ("carrier", "location")
+    list_select_related = ("carrier", "location", "created_by")
+    date_hierarchy = "created_at"
+    exclude = ("pdf",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+
+@admin.register(AtRisk)
+class AtRiskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The at-risk queue's history: items are opened by the sweep and taken, given and
+    resolved on the queue screen (each leaves a note on the order's timeline)."""
+
+    list_display = ("order", "kind", "reason", "deadline", "owner", "opened_at", "resolved_at")
+    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    list_select_related = ("order", "owner")
+    search_fields = ("order__number", "reason", "resolution")
+    raw_id_fields = ("order", "shipment", "owner")

@@ -46,3 +46,10 @@ class ShipmentQuantityError(ShippingError):
     """More units than the order holds at the location, or none at all."""
 
     code = "shipment_quantity"
+
+
+class FulfilmentQueueError(ShippingError):
+    """A label batch, manifest or at-risk item asked for what does not fit its state (nothing
+    selected to label, nothing handed over to manifest, an item resolved already…)."""
+
+    code = "fulfilment_queue"

@@ -25,12 +25,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from core.calendar import add_business_days
 from core.money import to_money
 
 from .models import Carrier, Rate, ShippingService, ZoneRule, normalize_postal_code
@@ -38,7 +39,6 @@ from .models import Carrier, Rate, ShippingService, ZoneRule, normalize_postal_c
 if TYPE_CHECKING:
     from inventory.models import Location
 
-SATURDAY = 5
 GRAMS_PER_STEP = 100  # prices count weight in steps of 0.1 kg
 STEPS_PER_KG = 10
 
@@ -86,23 +86,6 @@ def check_weight(weight_grams: int) -> None:
 
 def price(rate: Rate, weight_grams: int) -> Decimal:
     return to_money(rate.base + rate.per_kg * billable_kg(weight_grams))
-
-
-def next_business_day_from(day: date) -> date:
-    """The day itself on a weekday, else the following Monday."""
-    while day.weekday() >= SATURDAY:
-        day += timedelta(days=1)
-    return day
-
-
-def add_business_days(day: date, days: int) -> date:
-    """``days`` business days after ``day`` (which first moves off a weekend)."""
-    day = next_business_day_from(day)
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < SATURDAY:
-            days -= 1
-    return day
 
 
 def meets(estimated_delivery: date, promised_date: date | None) -> bool:
@@ -208,7 +191,9 @@ def quote(
 def estimate_cost(
     origin: Location | None, destination: Mapping[str, Any], weight_grams: int
 ) -> Decimal | None:
-    """The cheapest table price for the parcel (what the sourcing engine ranks plans by);
-    None when no carrier reaches the destination at that weight."""
-    quotes = quote(destination, weight_grams, origin=origin)
-    return quotes[0].amount if quotes else None
+    """The cheapest table price for the parcel (what the sourcing engine ranks plans by, as
+    its registered estimator); None when no carrier reaches the destination at that weight.
+    From the tables in memory (``rate_tables``): no query once they are read."""
+    from .rate_tables import current  # it prices with this module's functions
+
+    return current().cheapest(destination, weight_grams)

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from . import services
 from .exceptions import CarrierUnavailable, ShippingError
-from .models import Shipment
+from .models import LabelBatch, Shipment
 
 
 @shared_task(
@@ -27,3 +27,27 @@ def create_label(shipment_id: int) -> str:
         raise
     except ShippingError as error:  # refused by the carrier, or another worker has it
         return f"not labelled: {error.code}"
+
+
+@shared_task
+def create_label_batch(batch_id: int) -> str:
+    """Buy the labels of a batch, one parcel after another; safe to run twice (labelled and
+    refused parcels are skipped). Returns the batch's counts."""
+    batch = LabelBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return "missing"
+    result = services.run_label_batch(batch)
+    return f"{result.done} labelled, {result.failed} failed of {result.total}"
+
+
+@shared_task
+def sweep_at_risk() -> str:
+    """Open and resolve at-risk items (every 15 minutes, CELERY_BEAT_SCHEDULE)."""
+    sweep = services.sweep_at_risk()
+    return f"{sweep.opened} opened, {sweep.resolved} resolved"
+
+
+@shared_task
+def advance_demo_tracking() -> int:
+    """Move demo parcels one step along (only with OMS_DEMO_TRACKING on)."""
+    return services.advance_demo_tracking()

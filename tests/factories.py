@@ -126,3 +126,25 @@ def place(*, channel, customer, items, external_id: str = "", **kwargs):
         external_id=external_id,
         **kwargs,
     )
+
+
+def confirmed(*, channel, customer, items, ship_by=None, **kwargs):
+    """Place and confirm an order for ``items`` (ready to pick), due to leave on ``ship_by``."""
+    order = orders.confirm_order(
+        order=place(channel=channel, customer=customer, items=items, **kwargs)
+    )
+    if ship_by is not None:
+        type(order).objects.filter(pk=order.pk).update(ship_by=ship_by)
+        order.ship_by = ship_by
+    return order
+
+
+class CarrierFactory(factory.django.DjangoModelFactory):
+    """A built-in (rate-table) carrier with no rates: enough for a manifest or a filter."""
+
+    class Meta:
+        model = "shipping.Carrier"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"CAR{n}")
+    name = factory.LazyAttribute(lambda carrier: f"Carrier {carrier.code}")

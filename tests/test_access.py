@@ -14,6 +14,7 @@ from core.permissions import permissions_for, routes, view_permissions
 from core.roles import CUSTOMER_SERVICE, FINANCE, MANAGER, ROLES, WAREHOUSE
 from payments.models import Method
 from payments.services import record_manual_payment, send_payment_link
+from shipping.models import AtRisk, LabelBatch, Manifest, PickList, Shipment
 from tests import factories
 from tests.factories import place, stock
 
@@ -74,15 +75,75 @@ SEE_CUSTOMERS = {
     "orders:customer_list_totals",
 }
 EXPORT = {"orders:export"}  # names and e-mails of every order listed
+# The pick queue and pick lists (Customer service sees them; Finance does not), and picking.
+SEE_PICKING = {"shipping:pick_queue", "shipping:pick_list", "shipping:pick_list_print"}
+PICK = {
+    "shipping:pick_list_create",
+    "shipping:pick_list_scan",
+    "shipping:pick_list_short",
+    "shipping:pick_list_complete",
+    "shipping:pick_list_cancel",
+}
+
+# Buying labels in batches and closing manifests (Warehouse, Manager).
+SHIP = {
+    "shipping:batch_create",
+    "shipping:batch_detail",
+    "shipping:batch_labels",
+    "shipping:manifest_close",
+}
+# The manifests and the at-risk queue (Customer service owns at-risk items; Finance sees neither).
+SEE_FULFILMENT_QUEUES = {
+    "shipping:manifest_list",
+    "shipping:manifest_pdf",
+    "shipping:at_risk_list",
+    "shipping:at_risk_take",
+    "shipping:at_risk_assign",
+    "shipping:at_risk_resolve",
+}
+
+# Packing parcels, and buying labels, handing over and click & collect on the ship screen
+# (Warehouse, Manager); everyone who sees shipments opens the ship screen and its downloads.
+PACK_AND_SHIP = {
+    "shipping:pack_station",
+    "shipping:pack",
+    "shipping:pack_scan",
+    "shipping:pack_close",
+    "shipping:quotes",
+    "shipping:buy_label",
+    "shipping:hand_over",
+    "shipping:void_label",
+    "shipping:ready_for_pickup",
+    "shipping:collect",
+}
+
+# Re-sourcing an order by hand (Customer service, Manager) and the what-if replay (Manager).
+RESOURCE = {"orders:resource"}
+REPLAY = {"orders:sourcing_replay"}
 
 # What each role may not open, stated plainly: the test fails if the roles migration or a
 # view's permissions drift. Every URL not listed here is open to the role.
 EXPECTED_DENIED = {
     MANAGER: set(),
-    CUSTOMER_SERVICE: STOCK_CHANGES | MOVE_MONEY,
+    CUSTOMER_SERVICE: STOCK_CHANGES | MOVE_MONEY | PICK | SHIP | PACK_AND_SHIP | REPLAY,
     # Warehouse: stock, picking, shipping; no money, no customer records, no export.
-    WAREHOUSE: ORDER_CHANGES | TAKE_PAYMENT | MOVE_MONEY | SEE_PAYMENTS | SEE_CUSTOMERS | EXPORT,
-    FINANCE: ORDER_CHANGES | STOCK_CHANGES,
+    WAREHOUSE: ORDER_CHANGES
+    | TAKE_PAYMENT
+    | MOVE_MONEY
+    | SEE_PAYMENTS
+    | SEE_CUSTOMERS
+    | EXPORT
+    | RESOURCE
+    | REPLAY,
+    FINANCE: ORDER_CHANGES
+    | STOCK_CHANGES
+    | SEE_PICKING
+    | PICK
+    | SHIP
+    | PACK_AND_SHIP
+    | SEE_FULFILMENT_QUEUES
+    | RESOURCE
+    | REPLAY,
 }
 # The sidebar's sections: each role sees those it is not denied.
 SIDEBAR = {
@@ -90,6 +151,7 @@ SIDEBAR = {
     "orders:list",
     "inventory:product_list",
     "customers:list",
+    "shipping:pick_queue",
     "payments:list",
 }
 
@@ -112,6 +174,20 @@ def data(channel, customer, warehouse):
         "uidb64": "MQ",  # a reset link for user 1 whose token is wrong: the "not valid" page
         "token": "set-password",
         "carrier": "NOSUCH",  # a carrier we do not have: 404
+        "pick_list_id": PickList.objects.create(location=warehouse).pk,
+        "shipment_id": Shipment.objects.create(
+            order=order, location=warehouse, weight_grams=400
+        ).pk,
+        "batch_id": LabelBatch.objects.create(total=0).pk,
+        "manifest_id": Manifest.objects.create(
+            carrier=factories.CarrierFactory(), location=warehouse
+        ).pk,
+        "item_id": AtRisk.objects.create(
+            order=order,
+            kind=AtRisk.Kind.LATE_TO_SHIP,
+            reason="access",
+            deadline=order.created_at.date(),
+        ).pk,
     }
 
 

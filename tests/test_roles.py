@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db
 # The admin apps each role finds on the admin index: the roles migrations decide, through
 # the model permissions, and the admin follows them.
 ADMIN_APPS = {
-    MANAGER: {"customers", "inventory", "orders", "payments"},
-    CUSTOMER_SERVICE: {"customers", "inventory", "orders", "payments"},
-    FINANCE: {"customers", "inventory", "orders", "payments"},
-    WAREHOUSE: {"inventory", "orders"},
+    MANAGER: {"customers", "inventory", "orders", "payments", "shipping"},
+    CUSTOMER_SERVICE: {"customers", "inventory", "orders", "payments", "shipping"},
+    FINANCE: {"customers", "inventory", "orders", "payments", "shipping"},
+    WAREHOUSE: {"inventory", "orders", "shipping"},
 }
 
 
@@ -204,4 +204,9 @@ def test_the_admin_lists_for_warehouse_only_the_models_of_its_work(login_as):
         ("orders", "OrderLine"),
         ("orders", "Allocation"),
         ("orders", "OrderEvent"),
+        ("shipping", "Shipment"),
+        ("shipping", "PickList"),
+        ("shipping", "Box"),
+        ("shipping", "Manifest"),
+        ("shipping", "AtRisk"),
     }

@@ -18,6 +18,7 @@ from .corrections import (
 from .housekeeping import cancel_stale_orders, send_customer_email, stale_orders
 from .lines import lines_editable, update_order_lines
 from .placing import place_order, submit_draft
+from .resourcing import reject_units, resource_order, resourcing_allowed
 from .transitions import (
     add_note,
     cancel_order,
@@ -54,7 +55,10 @@ __all__ = [
     "mark_delivered",
     "place_order",
     "reallocate_written_off_stock",
+    "reject_units",
     "release_hold",
+    "resource_order",
+    "resourcing_allowed",
     "send_customer_email",
     "set_payment_status",
     "ship_order",

@@ -3,12 +3,15 @@ status moves, and reserving or releasing stock for lines."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
+from core.calendar import add_business_days
 from core.countries import is_country
 from core.limits import check_money, check_quantity
 from core.money import ZERO
@@ -23,6 +26,7 @@ from ..models import (
     FulfilmentStatus,
     Order,
     OrderLine,
+    SalesChannel,
 )
 
 Actor = AbstractBaseUser | None
@@ -118,6 +122,18 @@ def address_snapshot(address: Address | dict[str, Any] | None, field: str) -> di
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def ship_by_for(
+    promised_ship_date: date | None, placed_at: datetime | None, channel: SalesChannel
+) -> date | None:
+    """The day the order must leave: the promised date, else the channel's handling days
+    (business days) after the local day it was placed; None for a draft without a promise."""
+    if promised_ship_date is not None:
+        return promised_ship_date
+    if placed_at is None:
+        return None
+    return add_business_days(timezone.localdate(placed_at), channel.handling_days)
 
 
 def lock_order(order: Order) -> Order:

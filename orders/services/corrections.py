@@ -16,7 +16,7 @@ from customers.models import Address
 from .. import events, pricing
 from ..exceptions import STATE_WORDS, OrderError, OrderValidationError
 from ..models import HoldReason, Order, OrderLine, OrderStatus
-from .common import Actor, address_snapshot, lock_order
+from .common import Actor, address_snapshot, lock_order, ship_by_for
 
 # Until the last unit ships (a held order counts too); a draft is edited, not corrected.
 CORRECTABLE_STATUSES = frozenset(
@@ -102,7 +102,8 @@ def change_promised_ship_date(
     if promised_ship_date == previous:
         return order
     order.promised_ship_date = promised_ship_date
-    order.save(update_fields=["promised_ship_date", "updated_at"])
+    order.ship_by = ship_by_for(promised_ship_date, order.placed_at, order.channel)
+    order.save(update_fields=["promised_ship_date", "ship_by", "updated_at"])
     events.promised_date_changed(order, previous, actor)
     return order
 

@@ -13,6 +13,7 @@ from core.limits import check_money
 from core.money import ZERO, to_money
 from customers.models import Address, Customer
 from inventory.exceptions import InsufficientStock
+from inventory.models import Location
 
 from .. import events, pricing, tasks, workflow
 from ..exceptions import OrderValidationError
@@ -34,6 +35,7 @@ from .common import (
     reserve_lines,
     reserve_planned,
     set_status,
+    ship_by_for,
     take_plan,
     unlocked_plan,
     validate_lines,
@@ -62,6 +64,7 @@ def place_order(
     notes: str = "",
     promised_ship_date: date | None = None,
     never_split: bool = False,
+    pickup_location: Location | None = None,
     placed_at: datetime | None = None,
     draft: bool = False,
     actor: Actor = None,
@@ -71,6 +74,8 @@ def place_order(
     Idempotent on (channel, external_id): the same channel order sent twice, even at the same
     moment, gives back the one order. A draft is priced but reserves nothing until submitted.
     ``never_split``: ship it from one location (as its channel may ask for every order).
+    ``pickup_location``: click & collect at that store (active, ``can_pickup``): every unit is
+    reserved there, what it lacks backordered (or refused), never sent from elsewhere.
 
     The stock is planned from the rows as they are and reserved by one conditional statement
     at the end, so the rows are locked only from there to the commit. Should the stock have
@@ -88,9 +93,17 @@ def place_order(
         maximum=settings.OMS_MAX_UNIT_PRICE,
         error=OrderValidationError,
     )
+    if pickup_location is not None and not (
+        pickup_location.is_active and pickup_location.can_pickup
+    ):
+        raise OrderValidationError(
+            f"{pickup_location.code} does not take click & collect orders.",
+            field="pickup_location",
+        )
     external_id = external_id.strip()
     if external_id and (existing := _find_channel_order(channel, external_id)):
         return existing
+    placed_at = None if draft else placed_at or timezone.now()
     fields = {
         "number": next_order_number(),
         "channel": channel,
@@ -105,7 +118,9 @@ def place_order(
         "notes": notes,
         "promised_ship_date": promised_ship_date,
         "never_split": never_split,
-        "placed_at": None if draft else placed_at or timezone.now(),
+        "pickup_location": pickup_location,
+        "placed_at": placed_at,
+        "ship_by": ship_by_for(promised_ship_date, placed_at, channel),
     }
     try:
         return _save_order(fields, lines, price_changes, actor, planned=not draft)
@@ -196,7 +211,8 @@ def submit_draft(*, order: Order, actor: Actor = None) -> Order:
         )
     reserve_lines(order, lines, actor)
     order.placed_at = timezone.now()
-    set_status(order, OrderStatus.PLACED, "placed_at", "fulfilment_status")
+    order.ship_by = ship_by_for(order.promised_ship_date, order.placed_at, order.channel)
+    set_status(order, OrderStatus.PLACED, "placed_at", "ship_by", "fulfilment_status")
     events.order_placed(order, actor)
     tasks.send_order_email.delay_on_commit(order.pk, "placed")
     return order

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 
 from core.money import ZERO, to_money
 from inventory import services as inventory
@@ -195,7 +196,12 @@ def _commit_shipped_stock(order: Order, taken: list[tuple[Allocation, int]], act
         if quantity == allocation.quantity:
             allocation.delete()
         else:
-            Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") - quantity)
+            # The units that leave are the picked ones (fulfilment ships only what was picked):
+            # picked_quantity stays within what is left (allocation_picked_lte_quantity).
+            Allocation.objects.filter(pk=allocation.pk).update(
+                quantity=F("quantity") - quantity,
+                picked_quantity=Greatest(F("picked_quantity") - quantity, 0),
+            )
 
 
 @transaction.atomic

@@ -29,11 +29,14 @@ from ..forms import (
     ShippingChargeForm,
 )
 from ..models import Order, OrderStatus
-from ..selectors import order_for_detail, order_timeline
+from ..selectors import latest_sourcing, order_for_detail, order_timeline
+from ..sourcing_forms import ResourceForm
 
 TEMPLATE = "orders/order_detail.html"
 # "older-events": the timeline's next events, which "Show older" appends in place of itself.
-PANELS = frozenset({"header", "lines", "customer", "timeline", "events", "older-events"})
+PANELS = frozenset(
+    {"header", "lines", "sourcing", "customer", "timeline", "events", "older-events"}
+)
 ORDER_CHANGED = "orderChanged"
 
 
@@ -62,6 +65,7 @@ def available_actions(user, order: Order) -> dict[str, bool | str]:
         and user.has_perm("orders.add_order"),
         "correct": services.corrections_allowed(order) and user.has_perm("orders.change_order"),
         "note": user.has_perm("orders.add_orderevent"),
+        "resource": services.resourcing_allowed(order) and user.has_perm("orders.resource_order"),
     }
 
 
@@ -90,6 +94,8 @@ def _render_order(
         "address_form": AddressCorrectionForm(initial=order.shipping_address),
         "promise_form": PromisedDateForm(initial={"promised_ship_date": order.promised_ship_date}),
         "shipping_form": ShippingChargeForm(initial={"shipping_total": order.shipping_total}),
+        "sourcing": SimpleLazyObject(lambda: latest_sourcing(order)),
+        "resource_form": ResourceForm(order=order),
         "domain_panels": panels.panels_for(request.user),
         "cancel_notices": panels.panels_for(request.user, slot="cancel"),
         **extra,

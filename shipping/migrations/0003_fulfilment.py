@@ -21,17 +21,19 @@ WAREHOUSE_WORK = [
     "shipping.ship_orders",
     "shipping.own_at_risk",
 ]
+# Managers keep the carriers, their rate tables and the box catalogue (in the admin).
+RATE_TABLES = [
+    f"shipping.{action}_{model}"
+    for model in ("carrier", "shippingservice", "shippingzone", "zonerule", "rate", "box")
+    for action in ("add", "change", "delete", "view")
+] + ["shipping.view_carrierlabel"]
 # Who does what in fulfilment: Warehouse picks, packs and ships; Customer service sees it all,
 # re-sources orders and owns the at-risk queue; Manager does everything and runs replays.
 ROLES = {
     "Manager": VIEW
     + WAREHOUSE_WORK
-    + [
-        "orders.resource_order",
-        "orders.replay_sourcing",
-        "shipping.add_box",
-        "shipping.change_box",
-    ],
+    + ["orders.resource_order", "orders.replay_sourcing"]
+    + RATE_TABLES,
     "Warehouse": VIEW + WAREHOUSE_WORK,
     "Customer service": VIEW + ["orders.resource_order", "shipping.own_at_risk"],
     "Finance": ["shipping.view_shipment", "shipping.view_trackingevent"],

@@ -51,6 +51,10 @@ class RateShop:
 
 
 def _check_label_pending(shipment: Shipment) -> None:
+    if shipment.is_pickup:
+        raise InvalidShipmentState(
+            "A click & collect parcel stays at the store: it needs no label.", code="pickup"
+        )
     if shipment.status != ShipmentStatus.LABEL_PENDING:
         raise InvalidShipmentState(
             f"The shipment is {shipment.get_status_display().lower()}: it has its label.",

@@ -19,6 +19,7 @@ from ..carriers import adapter_for
 from ..exceptions import InvalidShipmentState, ShipmentQuantityError
 from ..models import (
     OPEN_SHIPMENT_STATUSES,
+    Box,
     Shipment,
     ShipmentLine,
     ShipmentStatus,
@@ -118,12 +119,17 @@ def create_shipment(
     location: Location,
     quantities: Mapping[int, int] | None = None,
     weight_grams: int | None = None,
+    box: Box | None = None,
+    length_mm: int | None = None,
+    width_mm: int | None = None,
+    height_mm: int | None = None,
     actor: Actor = None,
 ) -> Shipment:
     """A parcel of the units the order holds at ``location``: all of them not already in an
     open shipment, or ``quantities`` (line id → units), never more than is allocated there.
-    Its weight is the products' unless given (a packed box weighs more). The units stay
-    allocated until the parcel ships."""
+    Its weight is the products' unless given (a packed box weighs more), its box and
+    dimensions as packed. A click & collect order's parcel at its store is a pickup (no
+    carrier, no label). The units stay allocated until the parcel ships or is collected."""
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if order.status not in SHIPPABLE_ORDER_STATUSES:
         raise InvalidShipmentState(
@@ -134,10 +140,16 @@ def create_shipment(
     lines = _lines_to_ship(order, location, quantities)
     if weight_grams is not None and (isinstance(weight_grams, bool) or weight_grams <= 0):
         raise ShipmentQuantityError("A parcel weighs more than 0 g.", field="weight_grams")
+    is_pickup = order.pickup_location_id is not None and order.pickup_location_id == location.pk
     shipment = Shipment.objects.create(
         order=order,
         location=location,
         weight_grams=weight_grams or _weight(lines),
+        box=box,
+        length_mm=length_mm,
+        width_mm=width_mm,
+        height_mm=height_mm,
+        is_pickup=is_pickup,
         created_by=saved_user(actor),
     )
     ShipmentLine.objects.bulk_create(
@@ -147,7 +159,10 @@ def create_shipment(
         shipment=shipment,
         status=ShipmentStatus.LABEL_PENDING,
         occurred_at=timezone.now(),
-        description=f"Shipment of {_describe(lines)} from {location.code} created.",
+        description=(
+            f"{'Pickup parcel' if is_pickup else 'Shipment'} of {_describe(lines)} "
+            f"from {location.code} created{f' in {box.code}' if box else ''}."
+        ),
         source=TrackingEvent.Source.OMS,
     )
     return shipment
@@ -160,11 +175,26 @@ def ship(*, shipment: Shipment, actor: Actor = None) -> Shipment:
     sale, the order moves on, payments captures on its ``shipped`` event). Scans the carrier
     sent before are applied at once."""
     shipment = lock_shipment(shipment)
+    if shipment.is_pickup:
+        raise InvalidShipmentState(
+            "A pickup parcel is collected at the counter, not handed to a carrier.",
+            code="pickup",
+        )
     if shipment.status != ShipmentStatus.LABEL_CREATED:
         raise InvalidShipmentState(
             f"Only a labelled shipment can be handed over; this one is "
             f"{shipment.get_status_display().lower()}.",
         )
+    _commit_stock(shipment, actor)
+    shipment.shipped_at = timezone.now()
+    carrier = shipment.carrier.name
+    move(shipment, ShipmentStatus.IN_TRANSIT, f"Handed to {carrier}.", "shipped_at")
+    tracking.settle(shipment)
+    return shipment
+
+
+def _commit_stock(shipment: Shipment, actor: Actor) -> None:
+    """The order ships the parcel's units from its location (the caller holds the locks)."""
     order = shipment.order
     if order.status == OrderStatus.CONFIRMED:
         order = order_services.start_processing(order=order, actor=actor)
@@ -172,10 +202,68 @@ def ship(*, shipment: Shipment, actor: Actor = None) -> Shipment:
     shipment.order = order_services.ship_order(
         order=order, quantities=quantities, location_id=shipment.location_id, actor=actor
     )
-    shipment.shipped_at = timezone.now()
-    carrier = shipment.carrier.name
-    move(shipment, ShipmentStatus.IN_TRANSIT, f"Handed to {carrier}.", "shipped_at")
-    tracking.settle(shipment)
+
+
+@transaction.atomic
+def mark_ready_for_pickup(*, shipment: Shipment, actor: Actor = None) -> Shipment:
+    """A packed pickup parcel is on the store's shelf: the customer may come for it (no
+    carrier, no label). Asking twice is fine."""
+    shipment = lock_shipment(shipment)
+    if not shipment.is_pickup:
+        raise InvalidShipmentState(
+            "Only a click & collect parcel waits for pickup; this one goes by carrier.",
+            code="not_pickup",
+        )
+    if shipment.status == ShipmentStatus.READY_FOR_PICKUP:
+        return shipment
+    if shipment.status != ShipmentStatus.LABEL_PENDING:
+        raise InvalidShipmentState(
+            f"The parcel is {shipment.get_status_display().lower()}: it cannot be put out for "
+            "pickup.",
+        )
+    move(
+        shipment,
+        ShipmentStatus.READY_FOR_PICKUP,
+        f"Ready for pickup at {shipment.location.code}.",
+    )
+    return shipment
+
+
+# A parcel that has reached its customer, or never will: the order is done when all are.
+@transaction.atomic
+def collect(*, shipment: Shipment, collected_by: str, actor: Actor = None) -> Shipment:
+    """The customer (or who they sent) takes the parcel at the counter: the order ships its
+    units from the store (the ledger records the sale, payments captures), the parcel is
+    collected by ``collected_by``, and the order is delivered once every parcel has arrived."""
+    collected_by = " ".join((collected_by or "").split())
+    if not collected_by:
+        raise InvalidShipmentState(
+            "Enter who collected the parcel, as shown at the counter.",
+            code="collected_by_required",
+            field="collected_by",
+        )
+    if len(collected_by) > Shipment._meta.get_field("collected_by").max_length:
+        raise InvalidShipmentState("That name is too long.", field="collected_by")
+    shipment = lock_shipment(shipment)
+    if shipment.status == ShipmentStatus.COLLECTED:
+        return shipment
+    if shipment.status != ShipmentStatus.READY_FOR_PICKUP:
+        raise InvalidShipmentState(
+            f"Only a parcel ready for pickup can be collected; this one is "
+            f"{shipment.get_status_display().lower()}.",
+        )
+    _commit_stock(shipment, actor)
+    now = timezone.now()
+    shipment.collected_by, shipment.collected_at, shipment.shipped_at = collected_by, now, now
+    move(
+        shipment,
+        ShipmentStatus.COLLECTED,
+        f"Collected by {collected_by} at {shipment.location.code}.",
+        "collected_by",
+        "collected_at",
+        "shipped_at",
+    )
+    shipment.order = tracking.deliver_order_if_done(shipment.order, actor)
     return shipment
 
 
@@ -201,6 +289,9 @@ def void_label(*, shipment: Shipment, actor: Actor = None) -> Shipment:
         _check_voidable(shipment)
         if shipment.status == ShipmentStatus.LABEL_PENDING:
             move(shipment, ShipmentStatus.CANCELLED, "Cancelled before a label was bought.")
+            return shipment
+        if shipment.is_pickup:  # no label to void: its units go back for another parcel
+            move(shipment, ShipmentStatus.CANCELLED, "Pickup parcel unpacked.")
             return shipment
     if not adapter_for(shipment.carrier).void_label(bought_label(shipment)):
         raise InvalidShipmentState(

@@ -32,7 +32,8 @@ MOVING_STATUSES = frozenset(
         TrackingStatus.RETURNED_TO_SENDER,
     }
 )
-DONE_STATUSES = (ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED)
+# Arrived (by carrier or at the counter) or never sent: nothing more will happen to it.
+DONE_STATUSES = (ShipmentStatus.DELIVERED, ShipmentStatus.COLLECTED, ShipmentStatus.CANCELLED)
 
 
 def _record_new(shipment: Shipment, updates: Sequence[TrackingUpdate]) -> list[TrackingEvent]:
@@ -77,14 +78,14 @@ def tracked_status(shipment: Shipment) -> tuple[str, TrackingEvent | None]:
     return latest.status, latest
 
 
-def deliver_order_if_done(order: Order) -> None:
+def deliver_order_if_done(order: Order, actor=None) -> Order:
     """The order is delivered when it is fully shipped and every parcel of it has arrived
     (the caller holds the order's lock)."""
     if order.status != OrderStatus.SHIPPED:
-        return
+        return order
     if order.shipments.exclude(status__in=DONE_STATUSES).exists():
-        return
-    order_services.mark_delivered(order=order)
+        return order
+    return order_services.mark_delivered(order=order, actor=actor)
 
 
 def settle(shipment: Shipment) -> None:

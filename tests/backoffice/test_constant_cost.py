@@ -127,7 +127,9 @@ def test_the_work_queues_are_counted_on_the_open_orders_index_only():
 
     plan = plan_of(open_orders)
 
-    assert "order_open_status_idx" in plan
+    # Both are partial indexes of exactly the open orders (the read is the work in hand, not
+    # the history); on a near-empty test table the planner may take either.
+    assert "order_open_status_idx" in plan or "order_open_ship_by_idx" in plan
     assert "Seq Scan" not in plan
 
 
