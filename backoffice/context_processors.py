@@ -21,7 +21,8 @@ SECTIONS = (
     Section("orders", "Orders", "orders:list"),
     Section("inventory", "Inventory", "inventory:product_list"),
     Section("customers", "Customers", "customers:list"),
-    Section("shipping", "Fulfilment", "shipping:pick_queue"),
+    # the shipments list: the one fulfilment page every role that has fulfilment may open
+    Section("shipping", "Fulfilment", "shipping:shipment_list"),
     Section("payments", "Finance", "payments:list"),
 )
 

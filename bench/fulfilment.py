@@ -161,10 +161,10 @@ def _best_first(figures: dict, than: dict) -> bool:
 def estimator_name() -> str:
     from orders import sourcing
 
-    registered = sourcing._estimator  # the registry holds one estimator, or none
-    if not registered:
+    registered = sourcing.registered_cost_estimator()
+    if registered is None:
         return "none registered (every plan costs the same)"
-    return f"{registered[0].__module__}.{registered[0].__qualname__}"
+    return f"{registered.__module__}.{registered.__qualname__}"
 
 
 def sourcing_cases(size: int, count: int, rng: random.Random) -> list[tuple]:
@@ -213,7 +213,7 @@ def measure_sourcing(size: int, count: int, rng: random.Random) -> dict:
     for order, requests in cases[:WARM_UP]:
         sourcing.plan_reservations(requests, order=order, lock=False, partial=True)
     inputs = choose_plan_inputs(cases[WARM_UP:])
-    registered = list(sourcing._estimator)  # the registry holds one estimator, or none
+    registered = sourcing.registered_cost_estimator()
     timings: dict[str, list[float]] = {"decision": [], "priced": [], "unpriced": []}
     queries, database, shipments = [], [], []
     try:
@@ -228,9 +228,9 @@ def measure_sourcing(size: int, count: int, rng: random.Random) -> dict:
             timed(timings["priced"], None, sourcing.choose_plan, *call.args, **call.kwargs)
             sourcing.register_cost_estimator(None)
             timed(timings["unpriced"], None, sourcing.choose_plan, *call.args, **call.kwargs)
-            sourcing.register_cost_estimator(registered[0] if registered else None)
+            sourcing.register_cost_estimator(registered)
     finally:
-        sourcing.register_cost_estimator(registered[0] if registered else None)
+        sourcing.register_cost_estimator(registered)
     holding = [
         len({location for (_, location), units in call.arguments["sellable"].items() if units})
         for call in inputs

@@ -30,6 +30,7 @@ from orders.models import HoldReason, Order, OrderEvent, PaymentStatus, SalesCha
 from orders.models import OrderStatus as S
 from payments import services as payment_services
 from payments.models import Payment
+from shipping import rate_tables
 from shipping.models import Box, Carrier, Rate, ShippingService, ShippingZone, ZoneRule
 
 from . import planner
@@ -188,6 +189,8 @@ def seed_rates(
         unique_fields=["service", "zone", "max_weight_grams"],
         update_fields=["base", "per_kg"],
     )
+    # bulk_create sends no signals: tell every process's rate tables, once the rates commit
+    transaction.on_commit(rate_tables.invalidate)
 
 
 def seed_products() -> list[Product]:

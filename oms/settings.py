@@ -248,6 +248,29 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Cache ----------------------------------------------------------------------------------
+# Every process (web servers, workers) must share the cache: the rate tables' version
+# (shipping.rate_tables) tells the others to read the tables again, and the demo tracking tick
+# runs once a minute across all of them. So the cache is Redis at CACHE_URL, else REDIS_URL;
+# neither set (tests, the demo on a bare machine, one process), it is this process's memory.
+# Short socket timeouts: a Redis outage fails the request quickly instead of hanging it.
+CACHE_URL = os.environ.get("CACHE_URL") or REDIS_URL
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "oms",  # beside Celery's keys when it shares REDIS_URL's database
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured(
+        "CACHE_URL must be a Redis URL (redis://, rediss:// or unix://) or empty"
+    )
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Domain settings ------------------------------------------------------------------------
 OMS_DEFAULT_CURRENCY = os.environ.get("OMS_DEFAULT_CURRENCY", "USD")
 # Orders left unpaid (placed) or in draft longer than this are cancelled and their stock freed.

@@ -1,13 +1,11 @@
 """The order list's filters, shared by the dashboard list, its CSV export and the API."""
 
-from datetime import date, datetime, time, timedelta
-
 import django_filters as df
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django_filters.widgets import BooleanWidget
 
+from core.filters import AnyYesNo, CheckedFilterSet, DayFilter
 from inventory.models import Location
 
 from .models import (
@@ -27,19 +25,7 @@ SORT_FIELDS = ("placed_at", "total", "number")
 LATE_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
 
 
-def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
-class AnyYesNo(BooleanWidget):
-    """true / false / blank in the URL, offered as Yes / No / Any."""
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs)
-        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
-
-
-class OrderFilter(df.FilterSet):
+class OrderFilter(CheckedFilterSet):
     q = df.CharFilter(
         method="filter_search",
         label="Search",
@@ -68,16 +54,8 @@ class OrderFilter(df.FilterSet):
         label="Allocated at",
         empty_label="Any",
     )
-    placed_after = df.DateFilter(
-        method="filter_placed_after",
-        label="Placed from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    placed_before = df.DateFilter(
-        method="filter_placed_before",
-        label="Placed to",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    placed_after = DayFilter(field_name="placed_at", label="Placed from")
+    placed_before = DayFilter(field_name="placed_at", label="Placed to", until=True)
     total_min = df.NumberFilter(field_name="total", lookup_expr="gte", label="Total from")
     total_max = df.NumberFilter(field_name="total", lookup_expr="lte", label="Total to")
     has_backorders = df.BooleanFilter(
@@ -92,26 +70,12 @@ class OrderFilter(df.FilterSet):
         label="Sort",
     )
 
+    # An invalid sort is not an invalid filter: it falls back to the default (``sort``).
+    lenient = ("o",)
+
     class Meta:
         model = Order
         fields: list[str] = []
-
-    @property
-    def invalid(self) -> list[str]:
-        """A "Field: error" line for each filter value that does not parse. An invalid sort
-        is not one: it falls back to the default (``sort``)."""
-        self.form.is_valid()
-        return [
-            f"{self.form.fields[name].label}: {' '.join(errors)}"
-            for name, errors in self.form.errors.items()
-            if name != "o"
-        ]
-
-    @property
-    def results(self) -> QuerySet[Order]:
-        """The filtered orders, or none while a filter is invalid: a filter that failed to
-        parse must not widen the list (or its export) to every order."""
-        return self.queryset.none() if self.invalid else self.qs
 
     @property
     def sort(self) -> str:
@@ -126,12 +90,6 @@ class OrderFilter(df.FilterSet):
     def filter_location(self, queryset, name, location: Location) -> QuerySet[Order]:
         allocated = Allocation.objects.filter(line__order=OuterRef("pk"), location=location)
         return queryset.filter(Exists(allocated))
-
-    def filter_placed_after(self, queryset, name, day: date) -> QuerySet[Order]:
-        return queryset.filter(placed_at__gte=start_of_day(day))
-
-    def filter_placed_before(self, queryset, name, day: date) -> QuerySet[Order]:
-        return queryset.filter(placed_at__lt=start_of_day(day + timedelta(days=1)))
 
     def filter_has_backorders(self, queryset, name, value: bool) -> QuerySet[Order]:
         # Lines, not fulfilment_status: a partially shipped order may still wait for units.

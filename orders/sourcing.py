@@ -108,6 +108,11 @@ def register_cost_estimator(estimator: CostEstimator | None) -> None:
         _estimator.append(estimator)
 
 
+def registered_cost_estimator() -> CostEstimator | None:
+    """The estimator parcels are priced with now, to put it back after replacing it."""
+    return _estimator[0] if _estimator else None
+
+
 def _estimate(origin: Site, destination: Mapping[str, Any], grams: int) -> ParcelEstimate | None:
     if not _estimator:
         return None

@@ -5,7 +5,7 @@ import django_filters as df
 from django import forms
 from django.db.models import Q, QuerySet
 
-from orders.filters import AnyYesNo
+from core.filters import AnyYesNo
 from orders.models import Order
 from orders.search import exact_order_match
 

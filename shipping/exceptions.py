@@ -53,3 +53,41 @@ class FulfilmentQueueError(ShippingError):
     selected to label, nothing handed over to manifest, an item resolved already…)."""
 
     code = "fulfilment_queue"
+
+
+class PickingError(ShippingError):
+    """A pick list, scan or short pick refused (``shipping.services.picking``)."""
+
+    code = "picking_error"
+
+
+class NothingToPick(PickingError):
+    code = "nothing_to_pick"
+
+
+class PickListClosed(PickingError):
+    """The list is done or cancelled: nothing on it may change any more."""
+
+    code = "pick_list_closed"
+
+
+class WrongItem(PickingError):
+    """The scanned code is no product on this pick list: the item goes back on the shelf."""
+
+    code = "wrong_item"
+
+
+class AlreadyPicked(PickingError):
+    """Every unit of the scanned product on this list is picked (or short) already."""
+
+    code = "already_picked"
+
+
+class OrderNotPickable(PickingError):
+    """The order was held or cancelled after the list was made: its units stay on the shelf."""
+
+    code = "order_not_pickable"
+
+
+class ShortPickInvalid(PickingError):
+    code = "short_pick_invalid"

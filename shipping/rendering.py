@@ -29,7 +29,7 @@ def barcode_svg(value: str) -> str:
     return output.getvalue().decode()
 
 
-def _data_uri(svg: str) -> str:
+def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
@@ -53,7 +53,7 @@ def _context(shipment: Shipment) -> dict[str, Any]:
         "ship_to": shipment.order.shipping_address,
         "service": shipment.service,
         "weight_kg": f"{shipment.weight_grams / 1000:.2f}",
-        "barcode": _data_uri(barcode_svg(shipment.tracking_number)),
+        "barcode": data_uri(barcode_svg(shipment.tracking_number)),
     }
 
 

@@ -15,6 +15,7 @@ from celery._state import _set_task_join_will_block
 from django.db import connection
 from kombu.exceptions import OperationalError
 
+from shipping import rate_tables
 from tests import factories
 from tests.workers import WorkerProcesses
 
@@ -89,6 +90,17 @@ def celery_joins_allowed_again():
     (the concurrency tests) can leave it set, and a later test's ``result.get()`` would then be
     refused. Each test starts with it cleared."""
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def rate_tables_of_this_test(request):
+    """Each database test starts with the rate tables in memory (``shipping.rate_tables``) as
+    its database holds them, as a process starts: a snapshot an earlier test read is of rows
+    its rollback removed, and the registered estimator would price this test's plans with it."""
+    if not (request.node.get_closest_marker("django_db") or "db" in request.fixturenames):
+        return
+    request.getfixturevalue("_django_db_helper")
+    rate_tables.reload()
 
 
 @pytest.fixture(autouse=True)

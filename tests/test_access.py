@@ -151,7 +151,7 @@ SIDEBAR = {
     "orders:list",
     "inventory:product_list",
     "customers:list",
-    "shipping:pick_queue",
+    "shipping:shipment_list",
     "payments:list",
 }
 

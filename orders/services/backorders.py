@@ -2,12 +2,10 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
-from inventory import services as inventory
 from inventory.models import Location, Product
 
 from .. import events, sourcing, workflow
@@ -18,27 +16,8 @@ from ..models import (
     OrderLine,
     OrderStatus,
 )
-from .common import Actor, refresh_fulfilment_status
+from .common import Actor, refresh_fulfilment_status, reserve_backordered
 from .transitions import release_hold
-
-
-def _reserve_planned(plan: sourcing.ReservationPlan) -> dict[int, list[dict[str, Any]]]:
-    """Reserve what the plan found, add it to the lines' allocations and take it off their
-    backorders; returns, per order id, what was reserved where. The caller saves the lines."""
-    by_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for line, location, quantity in plan.allocations:
-        inventory.reserve(product=line.product, location=location, quantity=quantity)
-        allocation, created = Allocation.objects.get_or_create(
-            line=line, location=location, defaults={"quantity": quantity}
-        )
-        if not created:
-            Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
-        line.quantity_allocated += quantity
-        line.quantity_backordered -= quantity
-        by_order[line.order_id].append(
-            {"sku": line.sku, "location": location.code, "quantity": quantity}
-        )
-    return by_order
 
 
 def _lock_orders(order_ids: set[int]) -> None:
@@ -76,7 +55,7 @@ def allocate_backorders(*, product: Product) -> int:
     plan = sourcing.plan_reservations(
         [(line, line.quantity_backordered) for line in lines], partial=True
     )
-    by_order = _reserve_planned(plan)
+    by_order = reserve_backordered(plan)
     OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_backordered"])
     orders = {line.order_id: line.order for line in lines}
     for order_id, reserved in by_order.items():
@@ -130,7 +109,7 @@ def reallocate_written_off_stock(
     if not taken:
         return
     plan = sourcing.plan_reservations(taken, partial=True)
-    reserved = _reserve_planned(plan)
+    reserved = reserve_backordered(plan)
     lines = [line for line, _ in taken]
     OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_backordered"])
     per_order: dict[int, list[tuple[OrderLine, int]]] = defaultdict(list)

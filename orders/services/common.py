@@ -1,6 +1,7 @@
 """What every order service shares: line requests and their checks, the order lock and
 status moves, and reserving or releasing stock for lines."""
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F
 from django.utils import timezone
 
 from core.calendar import add_business_days
@@ -210,6 +212,31 @@ def reserve_planned(plan: sourcing.ReservationPlan) -> None:
     inventory.reserve_many(
         (line.product, location, quantity) for line, location, quantity in plan.allocations
     )
+
+
+def reserve_backordered(plan: sourcing.ReservationPlan) -> dict[int, list[dict[str, Any]]]:
+    """Reserve the plan's units for lines that count them as backordered (a backorder filled,
+    units lost to a write-off, units released to be re-sourced), and move them from the
+    lines' backorders to their allocations. Unlike ``reserve_lines``, the lines may already
+    hold units at a planned location: those allocations grow rather than a second being made.
+
+    Returns, per order id, what was reserved where (the ``sku``, ``location`` code and
+    ``quantity`` the order's event records). The caller has locked the orders and saves the
+    lines' quantities."""
+    by_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for line, location, quantity in plan.allocations:
+        inventory.reserve(product=line.product, location=location, quantity=quantity)
+        allocation, created = Allocation.objects.get_or_create(
+            line=line, location=location, defaults={"quantity": quantity}
+        )
+        if not created:
+            Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
+        line.quantity_allocated += quantity
+        line.quantity_backordered -= quantity
+        by_order[line.order_id].append(
+            {"sku": line.sku, "location": location.code, "quantity": quantity}
+        )
+    return by_order
 
 
 def record_reservations(

@@ -20,8 +20,7 @@ from inventory.models import Location
 from .. import events, sourcing, workflow
 from ..exceptions import STATE_WORDS, OrderError, OrderValidationError
 from ..models import Allocation, Order, OrderLine
-from .backorders import _reserve_planned
-from .common import Actor, lock_order, refresh_fulfilment_status
+from .common import Actor, lock_order, refresh_fulfilment_status, reserve_backordered
 
 REASON_LENGTH = 200
 
@@ -188,7 +187,7 @@ def _finish(
     actor: Actor,
 ) -> Order:
     """Reserve the plan, save the lines and the order's fulfilment status, record the event."""
-    reserved = _reserve_planned(plan).get(order.pk, [])
+    reserved = reserve_backordered(plan).get(order.pk, [])
     OrderLine.objects.bulk_update(lines, ["quantity_allocated", "quantity_backordered"])
     refresh_fulfilment_status(order, list(order.lines.all()))
     backordered: dict[str, int] = defaultdict(int)

@@ -238,7 +238,7 @@ class BulkOutcome:
 @require_POST
 def order_bulk_action(request: HttpRequest) -> HttpResponse:
     """Run one action on each selected order, each in its own transaction, and report each."""
-    action = BULK_ACTIONS.get(request.POST.get("action", ""))
+    action = BULK_ACTIONS.get(request.POST.get("bulk_action", ""))
     if action is not None and not request.user.has_perm(action.permission):
         raise PermissionDenied
     ids = _selected_ids(request.POST.getlist("ids"))

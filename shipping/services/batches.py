@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from pypdf import PdfWriter
 
-from .. import rendering, tasks
+from .. import tasks
 from ..exceptions import CarrierError, FulfilmentQueueError, InvalidShipmentState, ShippingError
-from ..models import LabelBatch, Shipment, ShipmentStatus, TrackingEvent
-from .common import Actor, lock_shipment, saved_user
+from ..models import LabelBatch, Shipment, ShipmentStatus
+from .common import Actor, file_all, lock_shipment, saved_user
 from .labels import buy_label, issue_label, rate_shop
 
 logger = logging.getLogger(__name__)
@@ -90,20 +91,7 @@ def create_label_batch(*, shipment_ids: Iterable[int], actor: Actor = None) -> L
             field="ids",
         )
     batch = LabelBatch.objects.create(created_by=saved_user(actor), total=len(chosen))
-    Shipment.objects.filter(pk__in=[shipment.pk for shipment in chosen]).update(
-        label_batch=batch, label_error="", updated_at=timezone.now()
-    )
-    now = timezone.now()
-    TrackingEvent.objects.bulk_create(
-        TrackingEvent(
-            shipment=shipment,
-            status=shipment.status,
-            occurred_at=now,
-            description=f"Label to be bought in batch {batch.pk}.",
-            source=TrackingEvent.Source.OMS,
-        )
-        for shipment in chosen
-    )
+    file_all(chosen, f"Label to be bought in batch {batch.pk}.", label_batch=batch, label_error="")
     tasks.create_label_batch.delay_on_commit(batch.pk)
     return batch
 
@@ -157,26 +145,11 @@ def run_label_batch(batch: LabelBatch) -> Progress:
 
 def combined_labels_pdf(batch: LabelBatch) -> bytes:
     """Every label of the batch in one PDF, one label a page, to print in one go: the stored
-    PDFs joined with pypdf where it is installed, else the labels drawn again by WeasyPrint
-    as the pages of one document."""
+    PDFs joined as they are (nothing is drawn again)."""
     labelled = batch.shipments.exclude(label_pdf=b"").order_by("pk")
-    try:
-        from pypdf import PdfWriter
-    except ImportError:  # pypdf is a development dependency
-        return _redrawn_labels_pdf(labelled.select_related("order", "location", "service"))
     writer = PdfWriter()
     for pdf in labelled.values_list("label_pdf", flat=True).iterator(chunk_size=20):
         writer.append(io.BytesIO(bytes(pdf)))
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
-
-
-def _redrawn_labels_pdf(shipments: Iterable[Shipment]) -> bytes:
-    from weasyprint import HTML  # lazily, as shipping.rendering does
-
-    documents = [HTML(string=rendering.label_html(shipment)).render() for shipment in shipments]
-    if not documents:
-        return HTML(string="<p>No label in this batch.</p>").write_pdf()
-    pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf()

@@ -4,6 +4,7 @@ timeline entries, and the parcel as a carrier adapter sees it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from orders.models import Order
 
 from ..carriers import Label, ShipmentRequest
-from ..models import Shipment, TrackingEvent
+from ..models import Carrier, Shipment, TrackingEvent
 from ..rates import Quote
 
 Actor = AbstractBaseUser | None
@@ -48,6 +49,28 @@ def move(shipment: Shipment, status: str, description: str, *fields: str) -> Non
         occurred_at=timezone.now(),
         description=description[:300],
         source=TrackingEvent.Source.OMS,
+    )
+
+
+def file_all(
+    shipments: Sequence[Shipment], description: str, carrier: Carrier | None = None, **fields: Any
+) -> None:
+    """Set ``fields`` (a batch, a manifest) on all the shipments at once, each keeping its
+    status, with one timeline entry of ours on each."""
+    Shipment.objects.filter(pk__in=[shipment.pk for shipment in shipments]).update(
+        **fields, updated_at=timezone.now()
+    )
+    now = timezone.now()
+    TrackingEvent.objects.bulk_create(
+        TrackingEvent(
+            shipment=shipment,
+            carrier=carrier,
+            status=shipment.status,
+            occurred_at=now,
+            description=description,
+            source=TrackingEvent.Source.OMS,
+        )
+        for shipment in shipments
     )
 
 

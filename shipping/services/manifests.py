@@ -11,14 +11,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from inventory.models import Location
 
 from .. import rendering
 from ..exceptions import FulfilmentQueueError
-from ..models import Carrier, Manifest, Shipment, ShipmentStatus, TrackingEvent
-from .common import Actor, saved_user
+from ..models import Carrier, Manifest, Shipment, ShipmentStatus
+from .common import Actor, file_all, saved_user
 
 
 def unmanifested(location: Location | int) -> QuerySet[Shipment]:
@@ -102,20 +101,11 @@ def _take_parcels(carrier: Carrier, location: Location, actor: Actor) -> Manifes
     manifest = Manifest.objects.create(
         carrier=carrier, location=location, created_by=saved_user(actor)
     )
-    Shipment.objects.filter(pk__in=[parcel.pk for parcel in parcels]).update(
-        manifest=manifest, updated_at=timezone.now()
-    )
-    now = timezone.now()
-    TrackingEvent.objects.bulk_create(
-        TrackingEvent(
-            shipment=parcel,
-            carrier=carrier,
-            status=parcel.status,
-            occurred_at=now,
-            description=f"On manifest {manifest.pk} of {carrier.name} at {location.code}.",
-            source=TrackingEvent.Source.OMS,
-        )
-        for parcel in parcels
+    file_all(
+        parcels,
+        f"On manifest {manifest.pk} of {carrier.name} at {location.code}.",
+        carrier,
+        manifest=manifest,
     )
     return manifest
 

@@ -18,9 +18,9 @@ from inventory.models import Location
 from orders.models import Allocation, Order, OrderLine
 
 from ..exceptions import ShipmentQuantityError
-from ..models import OPEN_SHIPMENT_STATUSES, Box, Shipment, ShipmentLine
+from ..models import Box, Shipment
 from .common import Actor
-from .shipments import create_shipment
+from .shipments import checked_line, create_shipment, not_in_open_shipments
 
 MAX_SCAN_LENGTH = 64  # a barcode or a SKU (both are at most 64 characters)
 
@@ -35,18 +35,7 @@ def packable_units(order: Order, location: Location) -> dict[int, int]:
         .values("line_id")
         .annotate(units=Sum("picked_quantity"))
     }
-    taken = (
-        ShipmentLine.objects.filter(
-            shipment__order=order,
-            shipment__location=location,
-            shipment__status__in=OPEN_SHIPMENT_STATUSES,
-        )
-        .values("line_id")
-        .annotate(units=Sum("quantity"))
-    )
-    for row in taken:
-        picked[row["line_id"]] = picked.get(row["line_id"], 0) - row["units"]
-    return {line_id: units for line_id, units in picked.items() if units > 0}
+    return not_in_open_shipments(picked, order, location)
 
 
 def match_scan(
@@ -95,15 +84,7 @@ def _check_picked(
     lines = {line.pk: line for line in order.lines.select_related("product")}
     chosen = []
     for line_id, units in quantities.items():
-        line = lines.get(line_id)
-        if line is None:
-            raise ShipmentQuantityError(
-                f"Line {line_id} is not a line of order {order.number}.", field="quantities"
-            )
-        if isinstance(units, bool) or not isinstance(units, int) or units < 0:
-            raise ShipmentQuantityError(
-                f"{line.sku}: pack a whole number of units.", field=f"quantities[{line_id}]"
-            )
+        line = checked_line(lines, order, line_id, units, "pack")
         if units > free.get(line_id, 0):
             raise ShipmentQuantityError(
                 f"{line.sku}: {units} to pack, but only {free.get(line_id, 0)} picked at "

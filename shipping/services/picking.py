@@ -20,7 +20,15 @@ from orders import services as order_services
 from orders.exceptions import STATE_WORDS
 from orders.models import Allocation, Order, OrderStatus
 
-from ..exceptions import ShippingError
+from ..exceptions import (
+    AlreadyPicked,
+    NothingToPick,
+    OrderNotPickable,
+    PickingError,
+    PickListClosed,
+    ShortPickInvalid,
+    WrongItem,
+)
 from ..models import PickList, PickListLine
 from ..selectors import PICKABLE_ORDER_STATUSES, WALK_ORDER, orders_to_pick, pickable_allocations
 from .common import Actor, saved_user
@@ -31,42 +39,6 @@ REASON_LENGTH = 200
 CODE_LENGTH = 64  # the longest barcode or SKU we keep
 
 logger = logging.getLogger(__name__)
-
-
-class PickingError(ShippingError):
-    code = "picking_error"
-
-
-class NothingToPick(PickingError):
-    code = "nothing_to_pick"
-
-
-class PickListClosed(PickingError):
-    """The list is done or cancelled: nothing on it may change any more."""
-
-    code = "pick_list_closed"
-
-
-class WrongItem(PickingError):
-    """The scanned code is no product on this pick list: the item goes back on the shelf."""
-
-    code = "wrong_item"
-
-
-class AlreadyPicked(PickingError):
-    """Every unit of the scanned product on this list is picked (or short) already."""
-
-    code = "already_picked"
-
-
-class OrderNotPickable(PickingError):
-    """The order was held or cancelled after the list was made: its units stay on the shelf."""
-
-    code = "order_not_pickable"
-
-
-class ShortPickInvalid(PickingError):
-    code = "short_pick_invalid"
 
 
 # --- making a list -------------------------------------------------------------------------

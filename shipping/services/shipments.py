@@ -47,13 +47,11 @@ def _describe(lines: list[tuple[OrderLine, int]]) -> str:
     return ", ".join(f"{quantity} × {line.sku}" for line, quantity in lines)
 
 
-def _unshipped_units(order: Order, location: Location) -> dict[int, int]:
-    """line id → units the order holds at the location that no open shipment has taken yet."""
-    held: dict[int, int] = {}
-    for line_id, quantity in Allocation.objects.filter(
-        line__order=order, location=location
-    ).values_list("line_id", "quantity"):
-        held[line_id] = held.get(line_id, 0) + quantity
+def not_in_open_shipments(
+    units: dict[int, int], order: Order, location: Location
+) -> dict[int, int]:
+    """``units`` (line id → units of the order at the location) less those an open shipment
+    from there has taken already; only the lines with some left."""
     taken = (
         ShipmentLine.objects.filter(
             shipment__order=order,
@@ -63,9 +61,37 @@ def _unshipped_units(order: Order, location: Location) -> dict[int, int]:
         .values("line_id")
         .annotate(units=Sum("quantity"))
     )
+    left = dict(units)
     for row in taken:
-        held[row["line_id"]] = held.get(row["line_id"], 0) - row["units"]
-    return {line_id: units for line_id, units in held.items() if units > 0}
+        left[row["line_id"]] = left.get(row["line_id"], 0) - row["units"]
+    return {line_id: count for line_id, count in left.items() if count > 0}
+
+
+def _unshipped_units(order: Order, location: Location) -> dict[int, int]:
+    """line id → units the order holds at the location that no open shipment has taken yet."""
+    held: dict[int, int] = {}
+    for line_id, quantity in Allocation.objects.filter(
+        line__order=order, location=location
+    ).values_list("line_id", "quantity"):
+        held[line_id] = held.get(line_id, 0) + quantity
+    return not_in_open_shipments(held, order, location)
+
+
+def checked_line(
+    lines: Mapping[int, OrderLine], order: Order, line_id: int, units: object, verb: str
+) -> OrderLine:
+    """The order's line ``line_id`` (of ``lines``, by id) asked for ``units`` of, to ``verb``
+    ("ship", "pack"): refused unless it is a line of the order and a whole number of units."""
+    line = lines.get(line_id)
+    if line is None:
+        raise ShipmentQuantityError(
+            f"Line {line_id} is not a line of order {order.number}.", field="quantities"
+        )
+    if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+        raise ShipmentQuantityError(
+            f"{line.sku}: {verb} a whole number of units.", field=f"quantities[{line_id}]"
+        )
+    return line
 
 
 def _lines_to_ship(
@@ -78,15 +104,7 @@ def _lines_to_ship(
     wanted = dict(free) if quantities is None else dict(quantities)
     chosen = []
     for line_id, quantity in wanted.items():
-        line = lines.get(line_id)
-        if line is None:
-            raise ShipmentQuantityError(
-                f"Line {line_id} is not a line of order {order.number}.", field="quantities"
-            )
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-            raise ShipmentQuantityError(
-                f"{line.sku}: ship a whole number of units.", field=f"quantities[{line_id}]"
-            )
+        line = checked_line(lines, order, line_id, quantity, "ship")
         if quantity > free.get(line_id, 0):
             raise ShipmentQuantityError(
                 f"{line.sku}: {quantity} asked, but only {free.get(line_id, 0)} allocated at "

@@ -178,7 +178,7 @@ def pack_scan(request: HttpRequest, number: str) -> HttpResponse:
     data = request.POST
     lines = set(order.lines.values_list("pk", flat=True))
     package = _package(data, lines)
-    removed = parse_ascii_int(data.get("remove", ""))
+    removed = parse_ascii_int(data.get("take_out", ""))
     if removed in package:
         package[removed] -= 1
         return _render(request, order, data, package=package, notice="One unit taken out.")

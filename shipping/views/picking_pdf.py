@@ -43,7 +43,7 @@ def pick_list_html(pick_list: PickList) -> str:
             "stops": stops,
             "units": sum(stop.units for stop in stops),
             "order_count": len({number for stop in stops for number, _ in stop.orders}),
-            "barcode": rendering._data_uri(rendering.barcode_svg(str(pick_list))),
+            "barcode": rendering.data_uri(rendering.barcode_svg(str(pick_list))),
         },
     )
 

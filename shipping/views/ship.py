@@ -157,64 +157,44 @@ def _buy(request: HttpRequest, shipment: Shipment) -> None:
     services.buy_label(shipment=shipment, quote=quote, actor=request.user)
 
 
-@staff_view(SHIP)
-@require_POST
-def buy_label(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    return _act(request, shipment_id, lambda shipment: _buy(request, shipment), "Label ordered.")
+def _step(action: Callable[[HttpRequest, Shipment], Any], success: str) -> Callable:
+    """A ship-screen button: a POST that runs ``action`` on the shipment through ``_act``."""
+
+    @staff_view(SHIP)
+    @require_POST
+    def view(request: HttpRequest, shipment_id: int) -> HttpResponse:
+        return _act(request, shipment_id, lambda shipment: action(request, shipment), success)
+
+    return view
 
 
-@staff_view(SHIP)
-@require_POST
-def hand_over(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    return _act(
-        request,
-        shipment_id,
-        lambda shipment: services.ship(shipment=shipment, actor=request.user),
-        "Handed over to the carrier: the order has shipped these units.",
-    )
-
-
-@staff_view(SHIP)
-@require_POST
-def void_label(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    return _act(
-        request,
-        shipment_id,
-        lambda shipment: services.void_label(shipment=shipment, actor=request.user),
-        "Parcel cancelled: its units wait for another parcel.",
-    )
-
-
-@staff_view(SHIP)
-@require_POST
-def ready_for_pickup(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    return _act(
-        request,
-        shipment_id,
-        lambda shipment: services.mark_ready_for_pickup(shipment=shipment, actor=request.user),
-        "Ready for pickup: the customer may come for it.",
-    )
-
-
-@staff_view(SHIP)
-@require_POST
-def collect(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    return _act(
-        request,
-        shipment_id,
-        lambda shipment: services.collect(
-            shipment=shipment,
-            collected_by=request.POST.get("collected_by", "")[:500],
-            actor=request.user,
-        ),
-        "Collected: the order has shipped these units.",
-    )
+buy_label = _step(_buy, "Label ordered.")
+hand_over = _step(
+    lambda request, shipment: services.ship(shipment=shipment, actor=request.user),
+    "Handed over to the carrier: the order has shipped these units.",
+)
+void_label = _step(
+    lambda request, shipment: services.void_label(shipment=shipment, actor=request.user),
+    "Parcel cancelled: its units wait for another parcel.",
+)
+ready_for_pickup = _step(
+    lambda request, shipment: services.mark_ready_for_pickup(shipment=shipment, actor=request.user),
+    "Ready for pickup: the customer may come for it.",
+)
+collect = _step(
+    lambda request, shipment: services.collect(
+        shipment=shipment,
+        collected_by=request.POST.get("collected_by", "")[:500],
+        actor=request.user,
+    ),
+    "Collected: the order has shipped these units.",
+)
 
 
 # --- downloads -------------------------------------------------------------------------------
 
 
-def _inline(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
+def _inline(content: bytes | memoryview | str, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -231,30 +211,26 @@ def _no_label(request: HttpRequest, shipment: Shipment) -> HttpResponse | None:
     return redirect("shipping:ship", shipment_id=shipment.pk)
 
 
-@staff_view(VIEW)
-@require_GET
-def label_pdf(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    shipment = get_object_or_404(
-        Shipment.objects.only("pk", "status", "tracking_number", "label_pdf"), pk=shipment_id
-    )
-    if refused := _no_label(request, shipment):
-        return refused
-    return _inline(
-        bytes(shipment.label_pdf), "application/pdf", f"label-{shipment.tracking_number}.pdf"
-    )
+def _label_download(field: str, content_type: str, extension: str) -> Callable:
+    """The label's ``field`` (its PDF, its ZPL) to print, or back to the ship screen."""
+
+    @staff_view(VIEW)
+    @require_GET
+    def view(request: HttpRequest, shipment_id: int) -> HttpResponse:
+        shipment = get_object_or_404(
+            Shipment.objects.only("pk", "status", "tracking_number", field), pk=shipment_id
+        )
+        if refused := _no_label(request, shipment):
+            return refused
+        return _inline(  # HttpResponse takes the PDF's memoryview as it is
+            getattr(shipment, field), content_type, f"label-{shipment.tracking_number}.{extension}"
+        )
+
+    return view
 
 
-@staff_view(VIEW)
-@require_GET
-def label_zpl(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    shipment = get_object_or_404(
-        Shipment.objects.only("pk", "status", "tracking_number", "label_zpl"), pk=shipment_id
-    )
-    if refused := _no_label(request, shipment):
-        return refused
-    return _inline(
-        shipment.label_zpl, "text/plain; charset=utf-8", f"label-{shipment.tracking_number}.zpl"
-    )
+label_pdf = _label_download("label_pdf", "application/pdf", "pdf")
+label_zpl = _label_download("label_zpl", "text/plain; charset=utf-8", "zpl")
 
 
 def packing_slip_html(shipment: Shipment) -> str:
@@ -270,7 +246,7 @@ def packing_slip_html(shipment: Shipment) -> str:
             "shop_address": getattr(settings, "OMS_SHOP_ADDRESS", ""),
             "ship_from": rendering.ship_from(shipment),
             "ship_to": order.shipping_address,
-            "barcode": rendering._data_uri(rendering.barcode_svg(order.number)),
+            "barcode": rendering.data_uri(rendering.barcode_svg(order.number)),
         },
     )
 

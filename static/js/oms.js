@@ -44,4 +44,71 @@
     if (event.detail && event.detail.source) return;
     document.body.dispatchEvent(new CustomEvent("orderChangedElsewhere", { bubbles: true }));
   });
+  /* Scan fields (<input data-scan-field> in a form with hx-post and hx-target): a keyboard-wedge
+   * scanner types a code and presses Enter, and scans the next item before the answer to the
+   * last one is in. Each code is queued and posted one at a time, with the form as it is when
+   * it goes (the one-time token and the package of the answer before it), and what is typed
+   * while an answer is swapped in is carried over to the new field: no scan is lost or sent
+   * twice. Without this file the form posts as any form does. (The field is not `required`:
+   * htmx checks a form's validity before it posts, and the field is empty by then.) */
+  var scans = [];
+  var scanning = false;
+  var carried = null;
+
+  function scanField() {
+    return document.querySelector("[data-scan-field]");
+  }
+
+  function sendNextScan() {
+    var field = scanField();
+    if (scanning || !scans.length) return;
+    if (!field || !window.htmx) {
+      scans = [];  // the station is gone (the list is done): nothing left to scan into
+      return;
+    }
+    scanning = true;
+    var form = field.form;
+    var target = form.getAttribute("hx-target");
+    window.htmx.ajax("POST", form.getAttribute("hx-post"), {
+      source: form,
+      target: !target || target === "this" ? form : target,
+      swap: "outerHTML",
+      values: { code: scans.shift() },
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !window.htmx) return;
+    var field = event.target.closest("[data-scan-field]");
+    if (!field) return;
+    event.preventDefault();
+    var code = field.value.trim();
+    field.value = "";
+    if (!code) return;
+    scans.push(code);
+    sendNextScan();
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var field = scanField();
+    if (field && event.detail.target.contains(field)) carried = field.value;
+  });
+
+  // Right after the swap, in the same task: no keystroke can fall between the two fields.
+  document.addEventListener("htmx:afterSwap", function () {
+    var field = scanField();
+    if (field && carried !== null) {
+      field.value = carried + field.value;
+      field.focus();
+      field.setSelectionRange(field.value.length, field.value.length);
+    }
+    carried = null;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!scanning || !event.detail.requestConfig || event.detail.requestConfig.verb !== "post") return;
+    scanning = false;
+    // the next code goes once the answer is in place, with the form it brought
+    window.setTimeout(sendNextScan, 0);
+  });
 })();

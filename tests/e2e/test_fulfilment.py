@@ -7,6 +7,7 @@ parcel's tracking timeline once the carrier's scan arrives."""
 import re
 
 import pytest
+from django.db import models
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -97,3 +98,18 @@ def test_a_packer_picks_packs_and_ships_by_scanning(signed_in: Page, live_server
     timeline = page.get_by_role("region", name="Tracking")
     expect(timeline).to_contain_text("Newark, NJ")
     expect(page.get_by_role("link", name="Label PDF")).to_be_visible()
+
+
+def test_a_fast_scanner_loses_no_scan(signed_in: Page, live_server, order_to_fulfil):
+    """Codes scanned faster than the answers come back are each counted once, in turn."""
+    page = signed_in
+    order = order_to_fulfil
+    pick_list = services.create_pick_list(location=order.lines.first().allocations.get().location)
+    page.goto(f"{live_server.url}/shipping/pick-lists/{pick_list.pk}/")
+    field = page.get_by_label("Scan or type a barcode or SKU")
+    expect(field).to_be_focused()
+    for code in ("4006381333931", "4006381333931", "TEE-1"):
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")  # no waiting for the answer, as a scanner does not wait
+    expect(page.get_by_role("heading", name=re.compile(r"3 of 3 units picked"))).to_be_visible()
+    assert pick_list.lines.filter(picked=models.F("quantity")).count() == 2

@@ -85,11 +85,6 @@ def test_the_order_page_runs_under_the_policy(signed_in: Page, live_server, orde
     assert console_errors == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent since 2026-12-01: the quantity change's preview sometimes does not swap "
-    "the line total in time; under investigation (see the session note), not a policy failure",
-)
 @pytest.mark.usefixtures("enforced_policy")
 def test_new_order_previews_under_the_policy(signed_in: Page, live_server, order, console_errors):
     page = signed_in

@@ -415,7 +415,7 @@ def test_bulk_confirm_reports_each_order_and_writes_events(login_as, make_orders
 
     response = client.post(
         reverse("orders:bulk"),
-        {"action": "confirm", "ids": [first.pk, second.pk, cancelled.pk]},
+        {"bulk_action": "confirm", "ids": [first.pk, second.pk, cancelled.pk]},
         **HTMX,
     )
 
@@ -441,7 +441,7 @@ def test_bulk_hold_puts_orders_on_hold_with_the_reason(login_as, make_orders):
 
     response = client.post(
         reverse("orders:bulk"),
-        {"action": "hold", "hold_reason": "fraud_risk", "ids": [o.pk for o in orders]},
+        {"bulk_action": "hold", "hold_reason": "fraud_risk", "ids": [o.pk for o in orders]},
         **HTMX,
     )
 
@@ -455,7 +455,7 @@ def test_bulk_cancel_without_a_reason_says_so_once_and_changes_nothing(login_as,
     orders = make_orders(3)
 
     response = login_as("Manager").post(
-        reverse("orders:bulk"), {"action": "cancel", "ids": [o.pk for o in orders]}, **HTMX
+        reverse("orders:bulk"), {"bulk_action": "cancel", "ids": [o.pk for o in orders]}, **HTMX
     )
 
     page = response.content.decode()
@@ -470,7 +470,9 @@ def test_bulk_results_count_orders_not_found_among_the_refused(login_as, make_or
     (order,) = make_orders(1)
 
     response = login_as("Customer service").post(
-        reverse("orders:bulk"), {"action": "confirm", "ids": [order.pk, 990001, 990002]}, **HTMX
+        reverse("orders:bulk"),
+        {"bulk_action": "confirm", "ids": [order.pk, 990001, 990002]},
+        **HTMX,
     )
 
     page = response.content.decode()
@@ -491,7 +493,8 @@ def test_bulk_action_needs_its_own_permission(login_as, make_orders):
     orders = make_orders(1)
 
     response = login_as("Warehouse").post(
-        reverse("orders:bulk"), {"action": "cancel", "cancel_reason": "x", "ids": [orders[0].pk]}
+        reverse("orders:bulk"),
+        {"bulk_action": "cancel", "cancel_reason": "x", "ids": [orders[0].pk]},
     )
 
     assert response.status_code == 403
@@ -502,7 +505,9 @@ def test_bulk_action_is_capped_at_500_orders(login_as, make_orders):
     (order,) = make_orders(1)
     ids = [order.pk, *range(10_000, 10_500)]
 
-    response = login_as().post(reverse("orders:bulk"), {"action": "confirm", "ids": ids}, **HTMX)
+    response = login_as().post(
+        reverse("orders:bulk"), {"bulk_action": "confirm", "ids": ids}, **HTMX
+    )
 
     assert "At most 500 orders per bulk action; 501 were selected." in response.content.decode()
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PLACED

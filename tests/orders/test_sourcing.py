@@ -67,9 +67,19 @@ def estimator():
         arrives = PROMISED - timedelta(days=days[origin.code])
         return sourcing.ParcelEstimate(cost=cost, delivery=arrives)
 
+    registered = sourcing.registered_cost_estimator()
     sourcing.register_cost_estimator(estimate)
     yield prices, days
+    sourcing.register_cost_estimator(registered)
+
+
+@pytest.fixture
+def no_estimator():
+    """No estimator for the test (shipping registers its rate tables at startup)."""
+    registered = sourcing.registered_cost_estimator()
     sourcing.register_cost_estimator(None)
+    yield
+    sourcing.register_cost_estimator(registered)
 
 
 # --- the five criteria ----------------------------------------------------------------------
@@ -204,11 +214,12 @@ def test_the_search_prices_a_bounded_number_of_parcels_over_many_locations():
     # every location holds every SKU but the first; the first holds only SKU 0
     sellable = {(d.product_id, site.pk): 9 for d in demands for site in sites[1:]}
     sellable[0, 0] = 9
+    registered = sourcing.registered_cost_estimator()
     sourcing.register_cost_estimator(estimate)
     try:
         decision = sourcing.choose_plan(demands, sites, sellable, sourcing.Rules())
     finally:
-        sourcing.register_cost_estimator(None)
+        sourcing.register_cost_estimator(registered)
 
     assert decision.chosen.locations == (sites[1],)  # one parcel, the best priority that can
     assert len(calls) <= sourcing.MAX_PRICED
@@ -256,7 +267,9 @@ def test_the_reservation_event_holds_the_decision_and_its_runners_up(
     assert "Reserved 1 × MUG at WH-EAST, 1 × TEE at WH-EAST." in event.message
 
 
-def test_without_an_estimator_plans_are_told_apart_by_shipments(channel, customer, products):
+def test_without_an_estimator_plans_are_told_apart_by_shipments(
+    channel, customer, products, no_estimator
+):
     mug = products[0]
     (warehouse,) = locations("WH-A")
 
@@ -303,7 +316,9 @@ def test_a_channel_never_ships_from_its_excluded_locations(channel, customer, pr
     assert shipped_from(other) == {"WH-A"}
 
 
-def test_excluded_locations_cost_placing_no_query(channel, customer, django_assert_num_queries):
+def test_excluded_locations_cost_placing_no_query(
+    channel, customer, no_estimator, django_assert_num_queries
+):
     products = [factories.ProductFactory() for _ in range(3)]
     first, second = locations("WH-A", "WH-B")
     for product in products:
@@ -311,7 +326,8 @@ def test_excluded_locations_cost_placing_no_query(channel, customer, django_asse
         stock(product, second, 10)
     channel.excluded_locations.add(first)
 
-    # as tests/orders/test_place_order_cost.py counts them (no tax rate here: still one query)
+    # as tests/orders/test_place_order_cost.py counts them (no tax rate here: still one query);
+    # no estimator: pricing adds the rate tables' reads, once per process
     with django_assert_num_queries(10):
         order = place(channel=channel, customer=customer, items=[(p, 2) for p in products])
 
@@ -491,3 +507,18 @@ def test_a_plan_never_takes_more_than_there_is_and_accounts_for_every_unit(
             if never_split:
                 assert len({location.pk for _, location, _ in plan.allocations}) <= 1
         transaction.set_rollback(True)
+
+
+def test_the_registered_estimator_can_be_read_back_to_restore_it():
+    registered = sourcing.registered_cost_estimator()
+
+    def estimate(origin, destination, weight_grams):
+        return Decimal("1.00")
+
+    try:
+        sourcing.register_cost_estimator(estimate)
+        assert sourcing.registered_cost_estimator() is estimate
+        sourcing.register_cost_estimator(None)
+        assert sourcing.registered_cost_estimator() is None
+    finally:
+        sourcing.register_cost_estimator(registered)

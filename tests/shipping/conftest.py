@@ -1,4 +1,6 @@
-"""Rate tables to quote from, and a fake EasyPost the real ``easypost`` SDK talks to over HTTP."""
+"""Rate tables to quote from, a fake EasyPost the real ``easypost`` SDK talks to over HTTP
+(and USPS through it), cards paid through the simulated gateway, and confirmed orders to
+pick."""
 
 from decimal import Decimal
 
@@ -6,6 +8,7 @@ import pytest
 
 from shipping.models import Carrier, Rate, ShippingService, ShippingZone, ZoneRule
 from tests.easypost_fake import FakeEasyPost
+from tests.factories import confirmed
 
 WEBHOOK_SECRET = "whsec_test_shipping"
 EASYPOST_WEBHOOK_SECRET = "ep_whsec_test"
@@ -109,3 +112,43 @@ def easypost_on(settings, fake_easypost):
     settings.EASYPOST_TIMEOUT = 5
     settings.EASYPOST_WEBHOOK_SECRET = EASYPOST_WEBHOOK_SECRET
     return fake_easypost
+
+
+def usps_carrier(**fields: str) -> Carrier:
+    """USPS through EasyPost, with the services the fake's rate card offers."""
+    carrier = Carrier.objects.create(
+        code="USPS", adapter=Carrier.Adapter.EASYPOST, **({"name": "USPS"} | fields)
+    )
+    for code, level, days in (
+        ("GroundAdvantage", "economy", 5),
+        ("Priority", "standard", 3),
+        ("Express", "express", 2),
+    ):
+        ShippingService.objects.create(
+            carrier=carrier, code=code, name=code, level=level, transit_days=days
+        )
+    return carrier
+
+
+@pytest.fixture
+def easypost_usps(db, easypost_on) -> Carrier:
+    """USPS through EasyPost (the fake)."""
+    return usps_carrier()
+
+
+@pytest.fixture
+def order_of(channel, customer):
+    """``order_of((product, units), …, ship_by=day)``: a confirmed order, ready to pick."""
+
+    def make(*items, ship_by=None):
+        return confirmed(channel=channel, customer=customer, items=list(items), ship_by=ship_by)
+
+    return make
+
+
+@pytest.fixture
+def simulated_payments(settings):
+    """Cards through the simulated gateway; the built-in carrier's webhooks signed with ours."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.OMS_PAYMENT_GATEWAY = "simulated"
+    settings.SHIPPING_WEBHOOK_SECRET = WEBHOOK_SECRET

@@ -1,8 +1,6 @@
 """The at-risk sweep opens each cause once (late to ship, late delivery, carrier exception),
 resolves items whose cause is gone, reads in bulk; the queue screen takes, gives and resolves."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
 from datetime import timedelta
 
 import pytest
@@ -16,18 +14,11 @@ from orders import services as order_services
 from orders.models import Order, OrderEvent
 from shipping import services
 from shipping.exceptions import FulfilmentQueueError
-from shipping.models import AtRisk, Shipment, ShipmentStatus
+from shipping.models import AtRisk, Shipment
 from shipping.services.risk import AUTOMATIC
 from tests import factories
 from tests.factories import place, stock
-from tests.shipping.flow import (
-    labelled,
-    paid_order,
-    product_in,
-    scan,
-    simulated_payments,
-    warehouse_with_address,
-)
+from tests.shipping.flow import labelled, paid_order, product_in, scan, warehouse_with_address
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -2,8 +2,6 @@
 carrier, no label), put out for pickup, and collected by a named person at the counter: the
 stock is sold there, the card captured and the order delivered."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
 import pytest
 from django.urls import reverse
 
@@ -14,7 +12,7 @@ from shipping import services
 from shipping.exceptions import InvalidShipmentState
 from shipping.models import Box, ShipmentStatus
 from tests import factories
-from tests.shipping.flow import assert_stock_adds_up, paid_order, product_in, simulated_payments
+from tests.shipping.flow import assert_stock_adds_up, paid_order, product_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -2,8 +2,6 @@
 as its webhooks, so a demo order ends delivered; nothing moves before its time or twice, and
 nothing at all with the setting off."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
 from datetime import timedelta
 
 import pytest
@@ -12,13 +10,7 @@ from django.utils import timezone
 from orders.models import OrderStatus
 from shipping import services, tasks
 from shipping.models import Shipment, ShipmentStatus
-from tests.shipping.flow import (
-    labelled,
-    paid_order,
-    product_in,
-    simulated_payments,
-    warehouse_with_address,
-)
+from tests.shipping.flow import shipped_mug, status_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -33,19 +25,7 @@ def demo(settings):
 
 @pytest.fixture
 def shipped(tables, simulated_payments, django_capture_on_commit_callbacks) -> Shipment:
-    east = warehouse_with_address("WH-EAST")
-    mug = product_in(east, "MUG-1", 10)
-    with django_capture_on_commit_callbacks(execute=True):
-        order = paid_order([(mug, 1)])
-    shipment = labelled(
-        services.create_shipment(order=order, location=east), django_capture_on_commit_callbacks
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        return services.ship(shipment=shipment)
-
-
-def status_of(shipment: Shipment) -> str:
-    return Shipment.objects.get(pk=shipment.pk).status
+    return shipped_mug(django_capture_on_commit_callbacks)
 
 
 def test_a_demo_order_ends_delivered_one_step_at_a_time(demo, shipped):

@@ -8,10 +8,10 @@ import pytest
 from shipping.carriers import EasyPostCarrier, ShipmentRequest, adapter_for
 from shipping.carriers.easypost_carrier import ounces
 from shipping.exceptions import CarrierRejected, CarrierUnavailable, InvalidSignature
-from shipping.models import Carrier, ShippingService, TrackingStatus
+from shipping.models import Carrier, TrackingStatus
 from shipping.rates import Quote
 from tests.easypost_fake import sign_webhook
-from tests.shipping.conftest import EASYPOST_WEBHOOK_SECRET, address
+from tests.shipping.conftest import EASYPOST_WEBHOOK_SECRET, address, usps_carrier
 
 pytestmark = pytest.mark.django_db
 
@@ -20,21 +20,10 @@ MONDAY = date(2026, 11, 30)
 
 @pytest.fixture
 def usps(db) -> Carrier:
-    carrier = Carrier.objects.create(
-        code="USPS",
+    return usps_carrier(
         name="USPS (EasyPost)",
-        adapter=Carrier.Adapter.EASYPOST,
         tracking_url_template="https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking_number}",
     )
-    for code, level, days in (
-        ("GroundAdvantage", "economy", 5),
-        ("Priority", "standard", 3),
-        ("Express", "express", 2),
-    ):
-        ShippingService.objects.create(
-            carrier=carrier, code=code, name=code, level=level, transit_days=days
-        )
-    return carrier
 
 
 @pytest.fixture

@@ -3,39 +3,28 @@ source → pick by scanning → pack → rate-shop → label task → ship (the 
 parcel) → tracking webhooks → delivered. Once with the built-in carrier and the label task in a
 real Celery worker on PostgreSQL and Redis, once with EasyPost (the real SDK, the fake server)."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
-import io
-import os
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
-from pypdf import PdfReader
 
 from orders.models import Allocation, Order, OrderEvent, OrderStatus
-from shipping import services, tasks
+from shipping import services
 from shipping.models import Box, PickList, Shipment, ShipmentStatus
 from tests.shipping.conftest import EASYPOST_WEBHOOK_SECRET
 from tests.shipping.flow import (
     assert_stock_adds_up,
-    easypost_usps,
+    label_tasks_to_a_worker,
     paid_order,
+    pdf_text,
     post_tracking,
     product_in,
     scan,
-    simulated_payments,
     warehouse_with_address,
     webhook_url,
 )
-from tests.workers import broker_client
 
 pytestmark = [pytest.mark.postgres]
-
-
-def pdf_text(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _box() -> Box:
@@ -105,21 +94,7 @@ def test_place_pick_pack_label_in_a_worker_ship_and_track_to_delivered(
     django_capture_on_commit_callbacks,
 ):
     # given a worker on Redis that the label task goes to once the purchase commits
-    redis_url = os.environ["OMS_TEST_REDIS_URL"]
-    worker_processes.start(broker_url=redis_url, result_backend=redis_url)
-    broker = broker_client(redis_url, redis_url)
-    sent = []
-
-    def to_the_worker(shipment_id: int) -> None:
-        transaction.on_commit(
-            lambda: sent.append(
-                broker.send_task(
-                    "shipping.tasks.create_label", args=[shipment_id], queue=worker_processes.queue
-                )
-            )
-        )
-
-    monkeypatch.setattr(tasks.create_label, "delay_on_commit", to_the_worker)
+    sent = label_tasks_to_a_worker(worker_processes, monkeypatch)
 
     # when an order is placed, paid, sourced, picked by scanning and packed
     order, east, mug, tee = _placed_and_sourced()

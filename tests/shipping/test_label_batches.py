@@ -3,10 +3,7 @@ parcel that cannot be labelled does not stop the others, the progress is counted
 shipments (so it survives a reload), running the task twice buys nothing twice, and the labels
 come out as one PDF."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
 import io
-import sys
 
 import pytest
 from django.urls import reverse
@@ -16,9 +13,9 @@ from core.roles import CUSTOMER_SERVICE, WAREHOUSE
 from shipping import services, tasks
 from shipping.exceptions import FulfilmentQueueError
 from shipping.models import CarrierLabel, LabelBatch, Shipment, ShipmentStatus
-from shipping.services.batches import combined_labels_pdf, progress
+from shipping.services.batches import progress
 from tests.factories import ship_to
-from tests.shipping.flow import paid_order, product_in, simulated_payments, warehouse_with_address
+from tests.shipping.flow import paid_order, product_in, warehouse_with_address
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -133,21 +130,3 @@ def test_customer_service_may_not_buy_labels(parcels, login_as):
 
     assert response.status_code == 403
     assert not LabelBatch.objects.exists()
-
-
-def test_without_pypdf_the_labels_are_drawn_again_into_one_pdf(
-    parcels, monkeypatch, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        batch = services.create_label_batch(shipment_ids=ids(parcels))
-    monkeypatch.setitem(sys.modules, "pypdf", None)  # pypdf is a development dependency
-
-    pdf = combined_labels_pdf(batch)
-
-    reader = PdfReader(io.BytesIO(pdf))
-    text = "".join(page.extract_text() for page in reader.pages)
-    assert len(reader.pages) == 2
-    for number in batch.shipments.exclude(tracking_number="").values_list(
-        "tracking_number", flat=True
-    ):
-        assert number in text

@@ -2,16 +2,13 @@
 while the carrier is out of reach, and drawn as a 4×6 PDF and as ZPL with a Code 128 barcode.
 One test runs the task in a real Celery worker on PostgreSQL and Redis."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
 import io
-import os
 import threading
 from decimal import Decimal
 
 import pytest
 from celery.exceptions import Retry
-from django.db import connection, transaction
+from django.db import connection
 from pypdf import PdfReader
 
 from shipping import rendering, services, tasks
@@ -19,30 +16,23 @@ from shipping.exceptions import InvalidShipmentState
 from shipping.models import Carrier, CarrierLabel, Shipment, ShipmentStatus, ShippingService
 from shipping.rates import Quote
 from tests.shipping.flow import (
-    easypost_usps,
+    label_tasks_to_a_worker,
     labelled,
+    mug_parcel,
     paid_order,
+    pdf_text,
     product_in,
-    simulated_payments,
     warehouse_with_address,
 )
-from tests.workers import broker_client, wait_until
+from tests.workers import wait_until
 
 POINTS_PER_INCH = 72
-
-
-def pdf_text(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 @pytest.fixture
 def pending(tables, simulated_payments, django_capture_on_commit_callbacks) -> Shipment:
     """A shipment of 2 mugs from WH-EAST to New York, waiting for its label."""
-    east = warehouse_with_address("WH-EAST")
-    mug = product_in(east, "MUG-1", 10)
-    with django_capture_on_commit_callbacks(execute=True):
-        order = paid_order([(mug, 2)])
-    return services.create_shipment(order=order, location=east)
+    return mug_parcel(django_capture_on_commit_callbacks, mugs=2)
 
 
 @pytest.mark.postgres
@@ -116,11 +106,7 @@ def test_buying_twice_queues_the_task_twice_and_it_buys_one_label(
 
 @pytest.fixture
 def easypost_pending(easypost_usps, simulated_payments, django_capture_on_commit_callbacks):
-    east = warehouse_with_address("WH-EAST")
-    mug = product_in(east, "MUG-1", 10)
-    with django_capture_on_commit_callbacks(execute=True):
-        order = paid_order([(mug, 2)])
-    return services.create_shipment(order=order, location=east)
+    return mug_parcel(django_capture_on_commit_callbacks, mugs=2)
 
 
 @pytest.mark.postgres
@@ -185,21 +171,7 @@ def test_the_label_task_runs_in_a_real_celery_worker(
     worker_processes, monkeypatch, tables, simulated_payments
 ):
     # given a worker on Redis, and the label task sent to it once the purchase commits
-    redis_url = os.environ["OMS_TEST_REDIS_URL"]
-    worker_processes.start(broker_url=redis_url, result_backend=redis_url)
-    client = broker_client(redis_url, redis_url)
-    sent = []
-
-    def to_the_worker(shipment_id: int) -> None:
-        transaction.on_commit(
-            lambda: sent.append(
-                client.send_task(
-                    "shipping.tasks.create_label", args=[shipment_id], queue=worker_processes.queue
-                )
-            )
-        )
-
-    monkeypatch.setattr(tasks.create_label, "delay_on_commit", to_the_worker)
+    sent = label_tasks_to_a_worker(worker_processes, monkeypatch)
     east = warehouse_with_address("WH-EAST")
     mug = product_in(east, "MUG-1", 10)
     order = paid_order([(mug, 2)])

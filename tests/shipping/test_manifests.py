@@ -1,32 +1,17 @@
 """End-of-day manifests: the handed-over parcels of one carrier at one location, each on one
 manifest only, listed on a PDF with their tracking numbers, totals and a line for the driver."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
-import io
-
 import pytest
 from django.urls import reverse
-from pypdf import PdfReader
 
 from core.roles import CUSTOMER_SERVICE, WAREHOUSE
 from shipping import services
 from shipping.exceptions import FulfilmentQueueError
 from shipping.models import Manifest, Shipment
 from shipping.services.manifests import ready_to_manifest
-from tests.shipping.flow import (
-    labelled,
-    paid_order,
-    product_in,
-    simulated_payments,
-    warehouse_with_address,
-)
+from tests.shipping.flow import labelled, paid_order, pdf_text, product_in, warehouse_with_address
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-
-def pdf_text(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 @pytest.fixture

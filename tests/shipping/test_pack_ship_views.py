@@ -2,15 +2,11 @@
 package (a wrong item refused on the spot), close it, choose the preselected quote, buy the
 label (the task runs eagerly), print label and packing slip, hand it over or void it."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
-import io
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from inventory.models import StockMovement
 from orders.models import Allocation, Order, OrderStatus
@@ -20,18 +16,14 @@ from tests.shipping.flow import (
     assert_stock_adds_up,
     labelled,
     paid_order,
+    pdf_text,
     product_in,
-    simulated_payments,
     warehouse_with_address,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def pdf_text(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 @pytest.fixture

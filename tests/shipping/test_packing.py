@@ -2,8 +2,6 @@
 adds (or is refused), the box's limit holds, and a closed package is a shipment that ships
 (the ledger records the sale) or is voided (its units wait for another parcel)."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
 import pytest
 from django.db.models import F
 
@@ -17,7 +15,6 @@ from tests.shipping.flow import (
     labelled,
     paid_order,
     product_in,
-    simulated_payments,
     warehouse_with_address,
 )
 

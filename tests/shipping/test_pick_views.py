@@ -11,12 +11,11 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from core.idempotency import FIELD, new_token
-from inventory.models import StockLevel
 from orders.models import Allocation, Order, OrderStatus
 from shipping import services
 from shipping.models import PickList
-from tests import factories
-from tests.factories import confirmed, stock
+from tests.factories import stock
+from tests.shipping.flow import on_shelf
 
 pytestmark = pytest.mark.django_db
 
@@ -25,26 +24,12 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def mug(warehouse):
-    product = factories.ProductFactory(sku="MUG-1", name="Mug", barcode="4006381333931")
-    stock(product, warehouse, 500)
-    StockLevel.objects.filter(product=product, location=warehouse).update(bin="B-02")
-    return product
+    return on_shelf(warehouse, "MUG-1", "Mug", 500, "B-02", barcode="4006381333931")
 
 
 @pytest.fixture
 def tee(warehouse):
-    product = factories.ProductFactory(sku="TEE-1", name="T-shirt")
-    stock(product, warehouse, 500)
-    StockLevel.objects.filter(product=product, location=warehouse).update(bin="A-01")
-    return product
-
-
-@pytest.fixture
-def order_of(channel, customer):
-    def make(*items, ship_by=None):
-        return confirmed(channel=channel, customer=customer, items=list(items), ship_by=ship_by)
-
-    return make
+    return on_shelf(warehouse, "TEE-1", "T-shirt", 500, "A-01")
 
 
 @pytest.fixture
@@ -82,7 +67,9 @@ def test_the_queue_page_lists_the_units_to_pick_and_offers_a_pick_list(
     )
     assert rows == [(order.number, "2026-12-03", "TEE-1"), (order.number, "2026-12-03", "MUG-1")]
     assert "Create pick list" in page
-    assert '<a href="/shipping/pick-queue/" class="nav-link active">Fulfilment</a>' in page
+    assert '<a href="/shipping/shipments/" class="nav-link active">Fulfilment</a>' in page
+    current = '<a href="/shipping/pick-queue/" class="active" aria-current="page">Pick queue</a>'
+    assert current in page
 
 
 def test_the_queue_page_costs_the_same_queries_for_5_or_50_orders(

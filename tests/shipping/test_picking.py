@@ -10,8 +10,7 @@ from inventory.models import StockLevel
 from orders import services as order_services
 from orders.models import Allocation, HoldReason, Order, OrderEvent, OrderStatus
 from shipping import selectors, services
-from shipping.models import PickList
-from shipping.services.picking import (
+from shipping.exceptions import (
     AlreadyPicked,
     NothingToPick,
     OrderNotPickable,
@@ -19,34 +18,22 @@ from shipping.services.picking import (
     ShortPickInvalid,
     WrongItem,
 )
+from shipping.models import PickList
 from tests import factories
-from tests.factories import confirmed, place, stock
+from tests.factories import place, stock
+from tests.shipping.flow import on_shelf
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def mug(warehouse):
-    product = factories.ProductFactory(sku="MUG-1", name="Mug", barcode="4006381333931")
-    stock(product, warehouse, 50)
-    StockLevel.objects.filter(product=product, location=warehouse).update(bin="B-02")
-    return product
+    return on_shelf(warehouse, "MUG-1", "Mug", 50, "B-02", barcode="4006381333931")
 
 
 @pytest.fixture
 def tee(warehouse):
-    product = factories.ProductFactory(sku="TEE-1", name="T-shirt", barcode="0012345678905")
-    stock(product, warehouse, 50)
-    StockLevel.objects.filter(product=product, location=warehouse).update(bin="A-01")
-    return product
-
-
-@pytest.fixture
-def order_of(channel, customer):
-    def make(*items, ship_by=None):
-        return confirmed(channel=channel, customer=customer, items=list(items), ship_by=ship_by)
-
-    return make
+    return on_shelf(warehouse, "TEE-1", "T-shirt", 50, "A-01", barcode="0012345678905")
 
 
 def queue_orders(location) -> list[str]:

@@ -5,8 +5,8 @@ import pytest
 
 from orders.models import Allocation
 from shipping import services
+from shipping.exceptions import AlreadyPicked, NothingToPick, PickListClosed
 from shipping.models import PickList, PickListLine
-from shipping.services.picking import AlreadyPicked, NothingToPick, PickListClosed
 from tests import factories
 from tests.factories import confirmed, stock
 from tests.orders.test_concurrency import run_concurrently

@@ -16,16 +16,16 @@ from tests.shipping.conftest import address
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 # Read as the tests are collected, before any test registers an estimator of its own.
-REGISTERED_AT_STARTUP = list(sourcing._estimator)
+REGISTERED_AT_STARTUP = sourcing.registered_cost_estimator()
 
 
 @pytest.fixture
 def estimator():
     """The shipping estimator registered for the test (another test may have replaced it)."""
-    previous = list(sourcing._estimator)
+    previous = sourcing.registered_cost_estimator()
     sourcing.register_cost_estimator(rates.estimate_cost)
     yield
-    sourcing.register_cost_estimator(previous[0] if previous else None)
+    sourcing.register_cost_estimator(previous)
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def committed(tables, django_capture_on_commit_callbacks):
 
 
 def test_shipping_registers_its_rate_tables_as_the_estimator():
-    assert [rates.estimate_cost] == REGISTERED_AT_STARTUP
+    assert REGISTERED_AT_STARTUP is rates.estimate_cost
 
 
 @pytest.mark.parametrize(

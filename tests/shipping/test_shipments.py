@@ -2,8 +2,6 @@
 labelled by the task, shipped (the order ships, the stock is sold, payments captures), voided,
 and tracked by the carrier's webhooks to the door."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,7 +24,6 @@ from tests.shipping.flow import (
     post_tracking,
     product_in,
     scan,
-    simulated_payments,
     warehouse_with_address,
 )
 

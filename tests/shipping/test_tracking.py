@@ -3,8 +3,6 @@ once (a duplicate delivery → 200, nothing new), scans out of order end in the 
 delivered is terminal, and the order is delivered with its last parcel. For both adapters: the
 built-in carrier's signed JSON, and EasyPost's HMAC through the real SDK against the fake."""
 
-# ruff: noqa: F401, F811 (fixtures imported from tests.shipping.flow, used as arguments)
-
 from datetime import timedelta
 
 import pytest
@@ -17,14 +15,12 @@ from shipping.carriers.rate_table import sign_webhook, webhook_body
 from shipping.models import Shipment, ShipmentStatus, TrackingEvent
 from tests.shipping.conftest import EASYPOST_WEBHOOK_SECRET
 from tests.shipping.flow import (
-    easypost_usps,
     labelled,
-    paid_order,
+    mug_parcel,
     post_tracking,
-    product_in,
     scan,
-    simulated_payments,
-    warehouse_with_address,
+    shipped_mug,
+    status_of,
     webhook_url,
 )
 
@@ -33,24 +29,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 S = ShipmentStatus
 
 
-def _labelled_shipment(callbacks) -> Shipment:
-    east = warehouse_with_address("WH-EAST")
-    mug = product_in(east, "MUG-1", 10)
-    with callbacks(execute=True):
-        order = paid_order([(mug, 1)])
-    return labelled(services.create_shipment(order=order, location=east), callbacks)
-
-
 @pytest.fixture
 def shipped(tables, simulated_payments, django_capture_on_commit_callbacks) -> Shipment:
     """A parcel of the built-in carrier handed over: its order is shipped in full."""
-    shipment = _labelled_shipment(django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
-        return services.ship(shipment=shipment)
-
-
-def status_of(shipment: Shipment) -> str:
-    return Shipment.objects.get(pk=shipment.pk).status
+    return shipped_mug(django_capture_on_commit_callbacks)
 
 
 def test_scans_out_of_order_end_in_the_state_of_the_latest(shipped, client):
@@ -143,7 +125,9 @@ def test_an_unreadable_body_is_400_and_unknown_numbers_are_skipped(shipped, clie
 def test_scans_before_the_handover_are_kept_and_applied_when_it_ships(
     tables, simulated_payments, client, django_capture_on_commit_callbacks
 ):
-    shipment = _labelled_shipment(django_capture_on_commit_callbacks)
+    shipment = labelled(
+        mug_parcel(django_capture_on_commit_callbacks), django_capture_on_commit_callbacks
+    )
     post_tracking(client, shipment.carrier, [scan(shipment, "in_transit", timezone.now())])
     assert status_of(shipment) == S.LABEL_CREATED  # our side has not handed it over yet
 
@@ -160,11 +144,8 @@ def test_the_easypost_flow_ships_and_tracks_to_the_door(
     easypost_on, easypost_usps, simulated_payments, client, django_capture_on_commit_callbacks
 ):
     # given an order labelled through EasyPost (the real SDK against the fake)
-    east = warehouse_with_address("WH-EAST")
-    mug = product_in(east, "MUG-1", 10)
-    with django_capture_on_commit_callbacks(execute=True):
-        order = paid_order([(mug, 2)])
-    shipment = services.create_shipment(order=order, location=east)
+    shipment = mug_parcel(django_capture_on_commit_callbacks, mugs=2)
+    order = shipment.order
     shop = services.rate_shop(shipment)
     assert shop.best.service.code == "GroundAdvantage"  # the cheapest live rate
     assert shop.best.rate_reference.startswith("rate_")
