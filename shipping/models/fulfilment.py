@@ -164,11 +164,17 @@ class AtRisk(models.Model):
         ordering = ["deadline", "pk"]
         verbose_name = "at-risk item"
         constraints = [
+            # one open item per cause: an order's own (no parcel), or a parcel's (two partial
+            # constraints, as SQLite has no NULLS NOT DISTINCT)
             models.UniqueConstraint(
-                fields=["order", "shipment", "kind"],
-                condition=Q(resolved_at__isnull=True),
-                nulls_distinct=False,
-                name="at_risk_open_once",
+                fields=["order", "kind"],
+                condition=Q(resolved_at__isnull=True, shipment__isnull=True),
+                name="at_risk_open_once_per_order",
+            ),
+            models.UniqueConstraint(
+                fields=["shipment", "kind"],
+                condition=Q(resolved_at__isnull=True, shipment__isnull=False),
+                name="at_risk_open_once_per_shipment",
             ),
         ]
         indexes = [
