@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "shipping",
     "returns",
     "reports",
+    "webhooks",
+    "importer",
+    "api",
     "backoffice",
     "demo",
 ]

@@ -34,6 +34,9 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("payments/", include("payments.urls")),
     path("shipping/", include("shipping.urls")),
+    path("api/v1/", include("api.urls")),
+    path("webhooks/", include("webhooks.urls")),
+    path("imports/", include("importer.urls")),
     path("", include("backoffice.urls")),
 ]
 
