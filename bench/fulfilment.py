@@ -266,8 +266,9 @@ def choose_plan_inputs(cases: list[tuple]) -> list[inspect.BoundArguments]:
     """What plan_reservations hands choose_plan for each order, recorded by wrapping it for
     one more untimed pass (the stock as it was then: plan_reservations takes units off after)."""
     from orders import sourcing
+    from orders.sourcing import planning
 
-    original = sourcing.choose_plan
+    original = planning.choose_plan
     signature = inspect.signature(original)
     calls = []
 
@@ -277,12 +278,12 @@ def choose_plan_inputs(cases: list[tuple]) -> list[inspect.BoundArguments]:
         calls.append(call)
         return original(*args, **kwargs)
 
-    sourcing.choose_plan = recording
+    planning.choose_plan = recording  # the name plan_reservations calls
     try:
         for order, requests in cases:
             sourcing.plan_reservations(requests, order=order, lock=False, partial=True)
     finally:
-        sourcing.choose_plan = original
+        planning.choose_plan = original
     return calls
 
 
