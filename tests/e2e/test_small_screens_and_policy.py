@@ -85,12 +85,6 @@ def test_the_order_page_runs_under_the_policy(signed_in: Page, live_server, orde
     assert console_errors == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent under a loaded CI run only (10 of 10 pass alone): the quantity change's "
-    "preview sometimes leaves the line total at 14.50. Ruled out so far: the listener on the "
-    "swapped lines (moved to a wrapper), DOM clobbering (tests/test_form_control_names.py). Open.",
-)
 @pytest.mark.usefixtures("enforced_policy")
 def test_new_order_previews_under_the_policy(signed_in: Page, live_server, order, console_errors):
     page = signed_in
