@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "importer"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:job_id>/", views.job, name="job"),
+    path("<int:job_id>/import/", views.start, name="start"),
+    path("templates/<slug:import_kind>.csv", views.csv_template, name="template"),
+]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "core",
     "customers",
@@ -249,6 +250,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.purge_used_form_tokens",
         "schedule": timedelta(hours=6),
     },
+    "purge-idempotency-records": {
+        "task": "api.tasks.purge_idempotency_records",
+        "schedule": timedelta(hours=1),
+    },
+    "send-due-webhooks": {
+        "task": "webhooks.tasks.send_due_deliveries",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -291,6 +300,18 @@ OMS_CONFIRM_STOCK_ADJUSTMENT = int(os.environ.get("OMS_CONFIRM_STOCK_ADJUSTMENT"
 # Staff with orders.give_discount but not orders.override_price (Customer service) may discount
 # a line by at most this share of it; prices themselves they may not change.
 OMS_CS_DISCOUNT_LIMIT_PERCENT = Decimal(os.environ.get("OMS_CS_DISCOUNT_LIMIT_PERCENT", "10"))
+
+# --- Webhooks -------------------------------------------------------------------------------
+# Hosts a webhook may be sent to although they resolve to non-public addresses (SSRF check,
+# webhooks/security.py), e.g. 127.0.0.1 in development. Empty: public addresses only.
+WEBHOOKS_ALLOWED_HOSTS = env_list("WEBHOOKS_ALLOWED_HOSTS")
+# Seconds to connect and to wait for an answer; retries back off from the base (doubling, with
+# jitter, capped) for WEBHOOKS_RETRY_HOURS; that many failures in a row pause the subscription.
+WEBHOOKS_TIMEOUT = float(os.environ.get("WEBHOOKS_TIMEOUT", "10"))
+WEBHOOKS_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "30"))
+WEBHOOKS_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", "7200"))
+WEBHOOKS_RETRY_HOURS = int(os.environ.get("WEBHOOKS_RETRY_HOURS", "24"))
+WEBHOOKS_PAUSE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_PAUSE_AFTER_FAILURES", "20"))
 
 # --- Payments -------------------------------------------------------------------------------
 # Without STRIPE_SECRET_KEY card payments go to the simulated gateway (Stripe's test cards,
@@ -354,13 +375,44 @@ if OMS_DEMO_TRACKING:
     }
 
 # --- REST framework -------------------------------------------------------------------------
+# Integrations authenticate with their tokens (api.authentication; first, so a request without
+# credentials gets 401 with WWW-Authenticate); staff signed in to the dashboard may read.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.HasScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirstCursor",
+    "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+# Requests per token (or staff user) allowed, counted in the shared cache: "600/min", "20/s".
+OMS_API_RATE = os.environ.get("OMS_API_RATE", "600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OMS integration API",
+    "DESCRIPTION": "Channels, ERPs and apps: orders in, orders out. Bearer tokens with scopes.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "OrderPaymentStatusEnum": "orders.models.PaymentStatus",
+        "FulfilmentStatusEnum": "orders.models.FulfilmentStatus",
+        "HoldReasonEnum": "orders.models.HoldReason",
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -12,11 +12,13 @@ from django.urls import reverse
 
 from core.permissions import permissions_for, routes, view_permissions
 from core.roles import CUSTOMER_SERVICE, FINANCE, MANAGER, ROLES, WAREHOUSE
+from importer.models import ImportJob
 from payments.models import Method
 from payments.services import record_manual_payment, send_payment_link
 from shipping.models import AtRisk, LabelBatch, Manifest, PickList, Shipment
 from tests import factories
 from tests.factories import place, stock
+from webhooks.models import Delivery, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +38,22 @@ PUBLIC = {
     "payments:checkout_cancelled",
     "payments:simulated_checkout",
     "shipping:tracking_webhook",
+    # The API's description (OpenAPI schema, Swagger UI, Redoc): no data, and integrators
+    # read it before they have a token.
+    "api:schema",
+    "api:docs",
+    "api:redoc",
 }
 
-ALL_ROUTES = [route for route in routes() if not route.route.startswith(ADMIN_PREFIX)]
+# The API's endpoints authenticate by token (401, never the login page) and check scopes, not
+# staff_view: tests/api/test_auth.py walks them. Its public description stays here.
+API_NAMESPACE = "api:"
+ALL_ROUTES = [
+    route
+    for route in routes()
+    if not route.route.startswith(ADMIN_PREFIX)
+    and (not route.name.startswith(API_NAMESPACE) or route.name in PUBLIC)
+]
 STAFF_ROUTES = [route for route in ALL_ROUTES if route.name not in PUBLIC]
 PUBLIC_ROUTES = [route for route in ALL_ROUTES if route.name in PUBLIC]
 
@@ -120,12 +135,29 @@ PACK_AND_SHIP = {
 # Re-sourcing an order by hand (Customer service, Manager) and the what-if replay (Manager).
 RESOURCE = {"orders:resource"}
 REPLAY = {"orders:sourcing_replay"}
+# CSV imports (Manager only).
+IMPORTS = {"importer:index", "importer:job", "importer:start", "importer:template"}
+# The Webhooks pages (Manager only).
+WEBHOOKS = {
+    "webhooks:list",
+    "webhooks:detail",
+    "webhooks:pause",
+    "webhooks:resume",
+    "webhooks:redeliver",
+}
 
 # What each role may not open, stated plainly: the test fails if the roles migration or a
 # view's permissions drift. Every URL not listed here is open to the role.
 EXPECTED_DENIED = {
     MANAGER: set(),
-    CUSTOMER_SERVICE: STOCK_CHANGES | MOVE_MONEY | PICK | SHIP | PACK_AND_SHIP | REPLAY,
+    CUSTOMER_SERVICE: STOCK_CHANGES
+    | MOVE_MONEY
+    | PICK
+    | SHIP
+    | PACK_AND_SHIP
+    | REPLAY
+    | IMPORTS
+    | WEBHOOKS,
     # Warehouse: stock, picking, shipping; no money, no customer records, no export.
     WAREHOUSE: ORDER_CHANGES
     | TAKE_PAYMENT
@@ -134,7 +166,9 @@ EXPECTED_DENIED = {
     | SEE_CUSTOMERS
     | EXPORT
     | RESOURCE
-    | REPLAY,
+    | REPLAY
+    | IMPORTS
+    | WEBHOOKS,
     FINANCE: ORDER_CHANGES
     | STOCK_CHANGES
     | SEE_PICKING
@@ -143,7 +177,9 @@ EXPECTED_DENIED = {
     | PACK_AND_SHIP
     | SEE_FULFILMENT_QUEUES
     | RESOURCE
-    | REPLAY,
+    | REPLAY
+    | IMPORTS
+    | WEBHOOKS,
 }
 # The sidebar's sections: each role sees those it is not denied.
 SIDEBAR = {
@@ -153,6 +189,8 @@ SIDEBAR = {
     "customers:list",
     "shipping:shipment_list",
     "payments:list",
+    "importer:index",
+    "webhooks:list",
 }
 
 
@@ -182,13 +220,30 @@ def data(channel, customer, warehouse):
         "manifest_id": Manifest.objects.create(
             carrier=factories.CarrierFactory(), location=warehouse
         ).pk,
+        "job_id": ImportJob.objects.create(kind="products", file_name="a.csv", content="").pk,
+        "import_kind": "products",
         "item_id": AtRisk.objects.create(
             order=order,
             kind=AtRisk.Kind.LATE_TO_SHIP,
             reason="access",
             deadline=order.created_at.date(),
         ).pk,
+        **_webhook_data(),
     }
+
+
+def _webhook_data() -> dict:
+    subscription = Subscription.objects.create(
+        url="https://hooks.example/oms", events=["order.placed"], owner=factories.UserFactory()
+    )
+    delivery = Delivery.objects.create(
+        subscription=subscription,
+        event_type="order.placed",
+        event_id="access",
+        payload={},
+        retry_until=subscription.created_at,
+    )
+    return {"subscription_id": subscription.pk, "delivery_id": delivery.pk}
 
 
 def sent_to_login(response) -> bool:

@@ -39,6 +39,13 @@ def test_order_events_are_handled_by_these_receivers():
         ("payments.receivers.follow_changed_total", T.SHIPPING_CHANGED),
         ("payments.receivers.follow_changed_total", T.ADDRESS_CORRECTED),
         ("payments.receivers.release_hold_once_paid", T.PAYMENT_AUTHORIZED),
+        # webhooks: the events subscriptions may choose (webhooks.receivers.ORDER_EVENTS)
+        *(
+            ("webhooks.receivers.order_event", type_)
+            for type_ in (T.PLACED, T.CONFIRMED, T.CANCELLED, T.SHIPPED, T.DELIVERED)
+        ),
+        ("webhooks.receivers.order_event", T.PAYMENT_CAPTURED),
+        ("webhooks.receivers.order_event", T.PAYMENT_REFUNDED),
     }
 
 

@@ -7,3 +7,6 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the domain events)

@@ -436,7 +436,9 @@ def test_a_channel_that_captures_on_confirmation_captures_when_the_order_is_conf
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         order_services.confirm_order(order=order)
 
-    assert len(callbacks) == 2  # the capture, and the customer's confirmation e-mail
+    # the capture, the customer's confirmation e-mail, and publishing order.confirmed and
+    # payment.captured to webhooks
+    assert len(callbacks) == 4
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CAPTURED
     assert len(stripe_on.requests_to("POST", CAPTURES)) == 1
