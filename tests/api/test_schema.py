@@ -23,17 +23,19 @@ def test_the_schema_states_the_bearer_scheme(client):
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 
-@pytest.mark.parametrize("page", ["/api/v1/docs/", "/api/v1/redoc/"])
-def test_the_docs_pages_load_their_scripts_from_static(client, page):
-    response = client.get(page)
+# "path", not "page": a test argument named "page" is pytest-playwright's browser page, which
+# made these browser tests and pulled every browser test (and its database flush) forward.
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_docs_pages_load_their_scripts_from_static(client, path):
+    response = client.get(path)
 
     assert response.status_code == 200
     assert "/static/drf_spectacular_sidecar/" in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["/api/v1/docs/", "/api/v1/redoc/"])
-def test_the_docs_pages_run_no_inline_script(client, page):
-    html = client.get(page).content.decode()
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_docs_pages_run_no_inline_script(client, path):
+    html = client.get(path).content.decode()
 
     assert "<script>" not in html  # every script has a src: the policy's script-src 'self'
 

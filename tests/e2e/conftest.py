@@ -21,6 +21,16 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def pytest_collection_modifyitems(items):
+    # A test outside tests/e2e that takes an argument named "page" becomes a browser test
+    # (pytest-playwright's fixture), and grouping the browser tests then runs them, with their
+    # database flushes, before the rest: every role group was gone for the tests after.
+    strays = [
+        item.nodeid
+        for item in items
+        if "page" in getattr(item, "fixturenames", ()) and "tests/e2e/" not in item.nodeid
+    ]
+    if strays:
+        raise pytest.UsageError(f"browser tests belong in tests/e2e/: {strays}")
     for item in items:
         if "e2e" in item.nodeid:
             item.add_marker(pytest.mark.browser)
