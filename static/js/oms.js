@@ -44,20 +44,6 @@
     if (event.detail && event.detail.source) return;
     document.body.dispatchEvent(new CustomEvent("orderChangedElsewhere", { bubbles: true }));
   });
-  /* Content htmx swaps in that asks for focus (autofocus) gets it at once, in the task that
-   * swapped it in. htmx would focus it when it settles the content, 20 ms later, when a quick
-   * typist (or a test) may already be typing into another field of the new content: the keys
-   * went to the autofocused field instead (the product search after "Add", on New order).
-   * New content carries htmx-added until it settles; its autofocus is taken off once used. */
-  document.addEventListener("htmx:afterSwap", function () {
-    var wanted = document.querySelectorAll(".htmx-added[autofocus], .htmx-added [autofocus]");
-    if (!wanted.length) return;
-    wanted[0].focus();
-    wanted.forEach(function (element) {
-      element.removeAttribute("autofocus");
-    });
-  });
-
   /* Scan fields (<input data-scan-field> in a form with hx-post and hx-target): a keyboard-wedge
    * scanner types a code and presses Enter, and scans the next item before the answer to the
    * last one is in. Each code is queued and posted one at a time, with the form as it is when
