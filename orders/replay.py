@@ -21,7 +21,7 @@ their exclusions), then planned in memory with ``sourcing.choose_plan``.
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -283,18 +283,6 @@ def _load_stock(
     return by_product, sites, {pk for pk, site in sites.items() if site.can_ship}
 
 
-def _load_channels(rows: Sequence[_OrderRow]) -> dict[int, tuple[SalesChannel, frozenset[int]]]:
-    channel_ids = {row.channel_id for row in rows}
-    channels = SalesChannel.objects.in_bulk(channel_ids)
-    excluded: dict[int, set[int]] = defaultdict(set)
-    through = SalesChannel.excluded_locations.through.objects.filter(
-        saleschannel_id__in=channel_ids
-    )
-    for channel_id, location_id in through.values_list("saleschannel_id", "location_id"):
-        excluded[channel_id].add(location_id)
-    return {pk: (channel, frozenset(excluded[pk])) for pk, channel in channels.items()}
-
-
 # --- planning each order twice ------------------------------------------------------------
 
 
@@ -386,7 +374,7 @@ def _replay(date_from: date, date_to: date, changes: RuleChanges) -> ReplayResul
     _attach_lines(by_pk, placed)
     _attach_decisions(by_pk, placed)
     stock, sites, shipping = _load_stock(placed)
-    channels = _load_channels(rows)
+    channels = sourcing.channels_with_exclusions(row.channel_id for row in rows)
     today, changed = _scenario(None, sites), _scenario(changes, sites)
     for row in rows:
         wanted = sum(demand.quantity for demand in row.demands)

@@ -61,7 +61,7 @@ from .options import (
     registered_cost_estimator,
     rules_for,
 )
-from .planning import plan_reservations
+from .planning import channels_with_exclusions, plan_reservations
 
 __all__ = [
     "MAX_PRICED",
@@ -73,6 +73,7 @@ __all__ = [
     "ReservationPlan",
     "Rules",
     "Site",
+    "channels_with_exclusions",
     "choose_plan",
     "decision_sentence",
     "describe_score",

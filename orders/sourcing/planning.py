@@ -172,10 +172,11 @@ def _as_location(site: Site) -> Location:
     return Location.from_db(DEFAULT_DB_ALIAS, SITE_FIELDS, values)
 
 
-def _rules_of_orders(groups: Mapping[int | None, Any]) -> dict[int | None, Rules]:
-    """The rules of the orders the lines are on: their channels and exclusions in two queries."""
-    orders = {group[0][0].order_id: group[0][0].order for group in groups.values()}
-    channel_ids = {order.channel_id for order in orders.values()}
+def channels_with_exclusions(
+    channel_ids: Iterable[int],
+) -> dict[int, tuple[SalesChannel, frozenset[int]]]:
+    """Each channel with the ids of the locations it never ships from, in two queries."""
+    channel_ids = set(channel_ids)
     channels = SalesChannel.objects.in_bulk(channel_ids)
     excluded: dict[int, set[int]] = defaultdict(set)
     through = SalesChannel.excluded_locations.through.objects.filter(
@@ -183,8 +184,15 @@ def _rules_of_orders(groups: Mapping[int | None, Any]) -> dict[int | None, Rules
     )
     for channel_id, location_id in through.values_list("saleschannel_id", "location_id"):
         excluded[channel_id].add(location_id)
+    return {pk: (channel, frozenset(excluded[pk])) for pk, channel in channels.items()}
+
+
+def _rules_of_orders(groups: Mapping[int | None, Any]) -> dict[int | None, Rules]:
+    """The rules of the orders the lines are on: their channels and exclusions in two queries."""
+    orders = {group[0][0].order_id: group[0][0].order for group in groups.values()}
+    channels = channels_with_exclusions(order.channel_id for order in orders.values())
     return {
-        order_id: rules_for(order, channels[order.channel_id], excluded[order.channel_id])
+        order_id: rules_for(order, *channels[order.channel_id])
         for order_id, order in orders.items()
     }
 

@@ -228,25 +228,25 @@ def short_pick(
     return line
 
 
+def _close_by_hand(pick_list: PickList, status: str, actor: Actor) -> PickList:
+    """Close the list with ``status`` under its lock; a list already closed so stays as it is."""
+    locked = PickList.objects.select_for_update(of=("self",)).get(pk=pick_list.pk)
+    if locked.status == status:
+        return locked
+    locked = _lock_open(locked)
+    _close(locked, status, actor)
+    return locked
+
+
 @transaction.atomic
 def complete_pick_list(*, pick_list: PickList, actor: Actor = None) -> PickList:
     """Close the list: done by itself once nothing is left, or by hand, when the units not
     picked go back to the pick queue. Completing a done list again changes nothing."""
-    locked = PickList.objects.select_for_update(of=("self",)).get(pk=pick_list.pk)
-    if locked.status == PickList.Status.DONE:
-        return locked
-    locked = _lock_open(locked)
-    _close(locked, PickList.Status.DONE, actor)
-    return locked
+    return _close_by_hand(pick_list, PickList.Status.DONE, actor)
 
 
 @transaction.atomic
 def cancel_pick_list(*, pick_list: PickList, actor: Actor = None) -> PickList:
     """Give up the list: its unpicked units go back to the queue; units already picked stay
     picked (they are off the shelf). Cancelling a cancelled list again changes nothing."""
-    locked = PickList.objects.select_for_update(of=("self",)).get(pk=pick_list.pk)
-    if locked.status == PickList.Status.CANCELLED:
-        return locked
-    locked = _lock_open(locked)
-    _close(locked, PickList.Status.CANCELLED, actor)
-    return locked
+    return _close_by_hand(pick_list, PickList.Status.CANCELLED, actor)
