@@ -13,6 +13,7 @@ class Scope(models.TextChoices):
     CUSTOMERS_READ = "customers:read", "Read customers"
     CUSTOMERS_WRITE = "customers:write", "Change customers"
     SHIPMENTS_READ = "shipments:read", "Read shipments"
+    SHIPMENTS_WRITE = "shipments:write", "Post tracking (carriers)"
     PAYMENTS_READ = "payments:read", "Read payments"
 
 

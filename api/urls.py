@@ -26,6 +26,10 @@ urlpatterns = [
     path("orders/<str:number>/hold/", orders.HoldOrderView.as_view(), name="order_hold"),
     path("orders/<str:number>/release/", orders.ReleaseOrderView.as_view(), name="order_release"),
     path("orders/<str:number>/confirm/", orders.ConfirmOrderView.as_view(), name="order_confirm"),
+    # --- products, stock levels, locations ---
+    # --- customers ---
+    # --- payments ---
+    # --- shipments and tracking ---
     # The description of the API, public: it holds no data, and integrators read it before
     # they have a token (a staff-only schema would keep it from the people who need it).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "shipping",
     "returns",
     "reports",
+    "documents",
+    "notifications",
     "webhooks",
     "importer",
     "api",

@@ -37,6 +37,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("imports/", include("importer.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("documents/", include("documents.urls")),
     path("", include("backoffice.urls")),
 ]
 
