@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: install demo test lint format serve worker beat bench-fulfilment
+.PHONY: install demo test lint format serve worker beat bench-fulfilment bench-api
 
 install: $(VENV)/.installed
 
@@ -40,3 +40,7 @@ beat:
 # Issue 10's figures: sourcing, label PDFs, the pick queue (bench/fulfilment.py --help).
 bench-fulfilment: install
 	$(BIN)/python bench/fulfilment.py $(ARGS)
+
+# Issue 11's figure: API order intake against a one-insert API view (bench/api.py --help).
+bench-api: install
+	$(BIN)/python bench/api.py $(ARGS)

@@ -52,18 +52,24 @@ def replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return Response(record.body, status=record.status, headers={"Idempotent-Replayed": "true"})
 
 
+def idempotency_key(request) -> str:
+    """The request's key ("" without one); one too long is refused, before any work."""
+    key = request.headers.get(HEADER, "").strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise exceptions.ValidationError(
+            {HEADER: [f"At most {MAX_KEY_LENGTH} characters."]}, code="max_length"
+        )
+    return key
+
+
 def idempotent(handler: Callable) -> Callable:
     """Wrap a view's ``post``: runs after authentication, so the key is per integration."""
 
     @wraps(handler)
     def wrapped(view, request, *args, **kwargs):
-        key = request.headers.get(HEADER, "").strip()
+        key = idempotency_key(request)
         if not key:
             return handler(view, request, *args, **kwargs)
-        if len(key) > MAX_KEY_LENGTH:
-            raise exceptions.ValidationError(
-                {HEADER: [f"At most {MAX_KEY_LENGTH} characters."]}, code="max_length"
-            )
         owner, fingerprint = owner_of(request), fingerprint_of(request)
         with transaction.atomic():
             try:

@@ -1,13 +1,16 @@
 """Pieces the list filters share (orders, shipments, payments): a Yes / No / Any flag, a day
-picked in a date field taken as the whole local day, and the "invalid filter" guard."""
+picked in a date field taken as the whole local day, a "since" instant, and the "invalid
+filter" guard."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters as df
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import IsoDateTimeField
 from django_filters.widgets import BooleanWidget
 
 
@@ -21,6 +24,34 @@ class AnyYesNo(BooleanWidget):
     def __init__(self, attrs=None) -> None:
         super().__init__(attrs)
         self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant, in UTC: ISO allows offsets PostgreSQL refuses (beyond ±15:59), so
+    a time is never handed to the database with the offset it was written in."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as error:  # within a day of the year 1 or of 9999
+            raise ValidationError(
+                "Enter a time between the years 1 and 9999.", code="invalid"
+            ) from error
+
+
+class SinceFilter(df.IsoDateTimeFilter):
+    """Rows at or after an ISO 8601 instant (``updated_since=2026-12-01T09:00:00+01:00``), what
+    an integration polling for changes asks. Every date-time filter is one
+    (tests/test_filters.py)."""
+
+    field_class = UtcIsoDateTimeField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("lookup_expr", "gte")
+        super().__init__(*args, **kwargs)
 
 
 class DayFilter(df.DateFilter):

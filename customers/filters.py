@@ -2,6 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
+from core.filters import CheckedFilterSet
+
 from .models import Address, Customer
 from .selectors import customer_text_query, default_address_countries
 
@@ -15,7 +17,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*(self.get_ordering_value(param) for param in value), "name", "pk")
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(CheckedFilterSet):
     """The customer list's search, country and sort; what customers ordered is not the CRM's
     to filter on (the orders app fills in those columns)."""
 

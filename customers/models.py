@@ -10,6 +10,13 @@ class Customer(TimeStampedModel):
     phone = models.CharField(max_length=40, blank=True)
     company = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
+    # Marketing e-mail only with recorded consent: when it was given (None: never, or withdrawn).
+    # Order updates (transactional) go out whatever this says.
+    marketing_consent_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail provider reported a bounce or a complaint for ``email``: nothing more is sent
+    # to it while it is flagged (clear both fields once the address is corrected).
+    email_bounced_at = models.DateTimeField(null=True, blank=True)
+    email_bounce_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["name", "pk"]

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from core.countries import is_country
@@ -91,5 +92,46 @@ def create_customer(
             _check_email_is_new(customer.email)
             raise
         if default_address:
+            default_address.save()
+    return customer
+
+
+def update_customer(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    phone: str | None = None,
+    company: str | None = None,
+    marketing_consent: bool | None = None,
+    address: dict[str, Any] | None = None,
+) -> Customer:
+    """Change what is given (None keeps it) and, with ``address``, make that the customer's
+    default shipping address; the old default stays in their address book, unflagged.
+
+    ``marketing_consent`` records when the customer agreed to marketing e-mail (kept from the
+    first time while it stands) or that they withdrew it; order updates go out regardless.
+    Checked as ``create_customer`` checks, all of it before anything is written. The e-mail is
+    not changed here: it is how channels and imports find the customer.
+    """
+    given = {"name": name, "phone": phone, "company": company}
+    changes: dict[str, Any] = {
+        field: value.strip() for field, value in given.items() if value is not None
+    }
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if marketing_consent is not None and marketing_consent != bool(
+            customer.marketing_consent_at
+        ):
+            changes["marketing_consent_at"] = timezone.now() if marketing_consent else None
+        for field, value in changes.items():
+            setattr(customer, field, value)
+        _check_model(customer)
+        default_address = _address_for(customer, address) if address else None
+        if changes:
+            customer.save(update_fields=[*changes, "updated_at"])
+        if default_address:
+            customer.addresses.filter(kind=Address.Kind.SHIPPING, is_default=True).update(
+                is_default=False
+            )
             default_address.save()
     return customer

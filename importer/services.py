@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .exceptions import FileRefused, JobStateError, RowsRefused
 from .kinds import KINDS
-from .kinds.base import Problems, read_rows
+from .kinds.base import Problems, bulk_work, read_rows
 from .models import ImportJob
 
 Status = ImportJob.Status
@@ -51,9 +51,10 @@ def create_job(
 def _check(job: ImportJob):
     """(rows, plan) of the job's file; raises FileRefused or RowsRefused with every problem."""
     kind = KINDS[job.kind]
-    rows = read_rows(job.content, required=kind.required, optional=kind.optional)
-    problems = Problems()
-    plan = kind.check(rows, problems)
+    with bulk_work():
+        rows = read_rows(job.content, required=kind.required, optional=kind.optional)
+        problems = Problems()
+        plan = kind.check(rows, problems)
     if problems:
         raise RowsRefused(problems.sorted(), rows=len(rows))
     return rows, plan

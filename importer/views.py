@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core.csv_export import csv_export, exports
 from core.exceptions import DomainError
 from core.permissions import staff_view
 
@@ -53,6 +54,28 @@ def index(request: HttpRequest) -> HttpResponse:
             "kinds": [(name, kind.columns) for name, kind in KINDS.items()],
         },
     )
+
+
+JOB_COLUMNS = (
+    ("job", "pk"),
+    ("kind", "kind"),
+    ("file_name", "file_name"),
+    ("status", "status"),
+    ("rows", "total_rows"),
+    ("processed", "processed_rows"),
+    ("errors", "error_count"),
+    ("created_by", "created_by__username"),
+    ("created_at", "created_at"),
+    ("finished_at", "finished_at"),
+)
+
+
+@require_GET
+@staff_view(PERMISSION)
+@exports("importer:index")
+def job_export(request: HttpRequest) -> HttpResponse:
+    """Every import job, newest first, not only the recent ones the page lists."""
+    return csv_export(request, ImportJob.objects.all(), name="imports", columns=JOB_COLUMNS)
 
 
 @require_GET

@@ -4,10 +4,11 @@ from django_filters import (
     BooleanFilter,
     CharFilter,
     ChoiceFilter,
-    FilterSet,
     ModelChoiceFilter,
     OrderingFilter,
 )
+
+from core.filters import CheckedFilterSet
 
 from . import selectors
 from .models import Location, Product, StockLevel, StockMovement
@@ -23,8 +24,10 @@ class TieBrokenOrderingFilter(OrderingFilter):
         return sorted_qs.order_by(*sorted_qs.query.order_by, "sku")
 
 
-class ProductFilter(FilterSet):
+class ProductFilter(CheckedFilterSet):
     """The product list's filters; the queryset must come from ``products_with_stock``."""
+
+    lenient = ("sort",)
 
     q = CharFilter(method="filter_text", label="SKU, barcode or name")
     location = ModelChoiceFilter(
@@ -72,7 +75,7 @@ class ProductFilter(FilterSet):
         return narrow(queryset)
 
 
-class LedgerFilter(FilterSet):
+class LedgerFilter(CheckedFilterSet):
     location = ModelChoiceFilter(
         queryset=Location.objects.all(),
         to_field_name="code",

@@ -197,6 +197,62 @@ def adjust_stock(
     return movement
 
 
+@transaction.atomic
+def set_stock(
+    *,
+    product: Product,
+    location: Location,
+    on_hand: int,
+    reason: str = Reason.CORRECTION,
+    note: str = "",
+    reference: str = "",
+    user: AbstractBaseUser | None = None,
+) -> StockMovement | None:
+    """A stock count: on hand becomes ``on_hand`` and the ledger records the difference as an
+    adjustment (``adjust_stock``); a count that matches changes and records nothing.
+
+    The level row is locked while the difference is worked out, so a sale or receipt that
+    commits in between is not overwritten. Units reserved for orders are on the shelf too: a
+    count below them is refused (release or reallocate the reservations first).
+    """
+    if reason not in ADJUSTMENT_REASONS:
+        allowed = ", ".join(sorted(ADJUSTMENT_REASONS))
+        raise StockError(
+            f"Reason must be one of: {allowed}.", code="invalid_reason", field="reason"
+        )
+    check_quantity(
+        on_hand,
+        field="on_hand",
+        label="The counted quantity",
+        minimum=0,
+        maximum=INTEGER_COLUMN_MAX,
+        error=StockError,
+    )
+    levels = lock_stock_levels(product_ids=[product.pk], location_ids=[location.pk])
+    if not levels:  # the product's first stock there
+        get_or_create_level(product=product, location=location)
+        levels = lock_stock_levels(product_ids=[product.pk], location_ids=[location.pk])
+    (level,) = levels
+    if on_hand < level.reserved:
+        raise StockError(
+            f"{product.sku} at {location.code} has {level.reserved} units reserved for orders: "
+            f"a count of {on_hand} is below them. Release or reallocate the reservations first.",
+            code="count_below_reserved",
+            field="on_hand",
+        )
+    if on_hand == level.on_hand:
+        return None
+    return adjust_stock(
+        product=product,
+        location=location,
+        quantity=on_hand - level.on_hand,
+        reason=reason,
+        note=note,
+        reference=reference,
+        user=user,
+    )
+
+
 def reserve(*, product: Product, location: Location, quantity: int) -> None:
     """Promise ``quantity`` available units at ``location``; refuse if they are not there."""
     reserve_many([(product, location, quantity)])

@@ -5,13 +5,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from core.csv_export import exports, filtered_export
 from core.exceptions import DomainError
 from core.idempotency import run_posted
 from core.pagination import capped_count_label, keyset_page
@@ -56,6 +58,38 @@ def product_list(request: HttpRequest) -> HttpResponse:
     }
     template = "inventory/product_list.html"
     return render(request, f"{template}#product-table" if request.htmx else template, context)
+
+
+PRODUCT_COLUMNS = (
+    ("sku", "sku"),
+    ("name", "name"),
+    ("barcode", "barcode"),
+    ("active", "is_active"),
+    ("unit_price", "unit_price"),
+    ("on_hand", "on_hand_total"),
+    ("reserved", "reserved_total"),
+    ("available", "available_total"),
+    ("reorder_point", "reorder_point"),
+)
+
+
+@staff_view("inventory.view_product")
+@require_GET
+@exports("inventory:product_list")
+def product_export(request: HttpRequest) -> HttpResponse:
+    """The filtered products as CSV, with what is available at each active location."""
+    locations = selectors.active_locations()
+    per_location = [
+        (f"available_{location.code}", F(f"on_hand_{location.pk}") - F(f"reserved_{location.pk}"))
+        for location in locations
+    ]
+    return filtered_export(
+        request,
+        ProductFilter,
+        selectors.products_with_stock(locations),
+        name="products",
+        columns=[*PRODUCT_COLUMNS, *per_location],
+    )
 
 
 # --- product detail -------------------------------------------------------------------------
@@ -235,6 +269,33 @@ def product_detail(request: HttpRequest, sku: str) -> HttpResponse:
         context = {"product": product, **PANELS[panel](request, product)}
         return render(request, f"{DETAIL}#{panel}", context)
     return _render_detail_page(request, product)
+
+
+LEDGER_EXPORT_COLUMNS = (
+    ("created_at", "created_at"),
+    ("location", "location__code"),
+    ("reason", "reason"),
+    ("quantity", "quantity"),
+    ("reference", "reference"),
+    ("user", "user__username"),
+    ("note", "note"),
+)
+
+
+@staff_view("inventory.view_product")
+@require_GET
+@exports("inventory:product_detail")
+def ledger_export(request: HttpRequest, sku: str) -> HttpResponse:
+    """The product's whole stock ledger (at the location picked), newest first."""
+    product = selectors.product_for_detail(sku)
+    return filtered_export(
+        request,
+        LedgerFilter,
+        selectors.stock_ledger(product),
+        name=f"ledger-{product.sku}",
+        columns=LEDGER_EXPORT_COLUMNS,
+        keyset_sort=selectors.LEDGER_SORT,
+    )
 
 
 # --- stock adjustment -----------------------------------------------------------------------

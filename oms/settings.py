@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "anymail",
     "core",
     "customers",
     "inventory",
@@ -189,6 +190,26 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orders@oms.example")
+# A provider through django-anymail: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend (or
+# mailgun, amazon_ses, sendgrid…) and its settings as ANYMAIL_<NAME> variables
+# (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_WEBHOOK_SECRET="user:password" for the tracking
+# webhooks under /notifications/anymail/<provider>/tracking/).
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_")
+}
+# Who the customer e-mails come from, as their header and footer show it.
+OMS_SHOP = {
+    "name": os.environ.get("OMS_SHOP_NAME", "OMS Demo Shop"),
+    "address": os.environ.get("OMS_SHOP_ADDRESS", "200 Logistics Way, Edison, NJ 08817, US"),
+    "email": os.environ.get("OMS_SHOP_EMAIL", DEFAULT_FROM_EMAIL),
+    "phone": os.environ.get("OMS_SHOP_PHONE", ""),
+} | ({"logo_url": os.environ["OMS_SHOP_LOGO_URL"]} if os.environ.get("OMS_SHOP_LOGO_URL") else {})
+# Text messages (notifications.sms): the console backend prints them; a provider's is a class.
+OMS_SMS_BACKEND = os.environ.get("OMS_SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
+# The order-status link in every customer e-mail opens the page for this many days.
+OMS_STATUS_LINK_DAYS = int(os.environ.get("OMS_STATUS_LINK_DAYS", "90"))
 
 # --- Celery ---------------------------------------------------------------------------------
 # The broker is CELERY_BROKER_URL (amqp://… for RabbitMQ, the production choice: it hands an
@@ -303,6 +324,27 @@ OMS_CONFIRM_STOCK_ADJUSTMENT = int(os.environ.get("OMS_CONFIRM_STOCK_ADJUSTMENT"
 # a line by at most this share of it; prices themselves they may not change.
 OMS_CS_DISCOUNT_LIMIT_PERCENT = Decimal(os.environ.get("OMS_CS_DISCOUNT_LIMIT_PERCENT", "10"))
 
+# --- Documents (invoices, credit notes) -----------------------------------------------------
+# The seller printed on every invoice and credit note and written into their Factur-X XML.
+# country: ISO 3166 alpha-2; tax_id: the VAT or sales-tax registration number.
+OMS_SELLER = {
+    "name": os.environ.get("OMS_SELLER_NAME", "OMS Demo Shop Inc."),
+    "line1": os.environ.get("OMS_SELLER_LINE1", "100 Commerce Street"),
+    "city": os.environ.get("OMS_SELLER_CITY", "New York"),
+    "region": os.environ.get("OMS_SELLER_REGION", "NY"),
+    "postal_code": os.environ.get("OMS_SELLER_POSTAL_CODE", "10013"),
+    "country": os.environ.get("OMS_SELLER_COUNTRY", "US"),
+    "tax_id": os.environ.get("OMS_SELLER_TAX_ID", "US-00-0000000"),
+    "email": os.environ.get("OMS_SELLER_EMAIL", "accounts@example.com"),
+}
+# When an order's invoice is issued: "capture" (the first money captured or received) or
+# "shipment" (the first parcel handed to the carrier).
+OMS_INVOICE_ON = os.environ.get("OMS_INVOICE_ON", "capture")
+if OMS_INVOICE_ON not in ("capture", "shipment"):
+    raise ImproperlyConfigured('OMS_INVOICE_ON must be "capture" or "shipment"')
+# Payment terms of an invoice not yet paid in full (invoice terms set their own due date).
+OMS_INVOICE_PAYMENT_DAYS = int(os.environ.get("OMS_INVOICE_PAYMENT_DAYS", "30"))
+
 # --- Webhooks -------------------------------------------------------------------------------
 # Hosts a webhook may be sent to although they resolve to non-public addresses (SSRF check,
 # webhooks/security.py), e.g. 127.0.0.1 in development. Empty: public addresses only.
@@ -414,6 +456,8 @@ SPECTACULAR_SETTINGS = {
         "HoldReasonEnum": "orders.models.HoldReason",
         "PaymentStatusEnum": "payments.models.PaymentStatus",
         "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
+        "StockReasonEnum": "inventory.models.StockMovement.Reason",
+        "AdjustmentReasonEnum": "api.serializers.inventory.ADJUSTMENT_CHOICES",
     },
 }
 
@@ -453,5 +497,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint and the font subsetter log every step of every PDF at INFO
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

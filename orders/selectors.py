@@ -1,21 +1,27 @@
 """Read queries shared by the dashboard, the API and reports."""
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from itertools import batched
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
+from core.csv_export import (
+    FORMULA_PREFIXES,
+    ISO_8601,
+    ROWS_PER_CHUNK,
+    copied_csv,
+    csv_lines,
+    defused_sql,
+    in_keyset_order,
+    streamed_rows,
+)
 from core.money import CENT
-from core.pagination import KeysetPage, keyset_ordering, keyset_page
+from core.pagination import KeysetPage, keyset_page
 
 from . import sourcing
 from .models import (
@@ -157,21 +163,13 @@ def order_page(
 
 def order_export_rows(queryset: QuerySet[Order], *, sort: str) -> Iterator[tuple]:
     """The filtered orders as EXPORT_COLUMNS tuples, streamed from the database in chunks."""
-    field, descending = sort.removeprefix("-"), sort.startswith("-")
-    return (
-        queryset.annotate(units=units_ordered())
-        .order_by(*keyset_ordering(field, descending=descending))
-        .values_list(*EXPORT_COLUMNS)
-        .iterator(chunk_size=2000)
-    )
+    ordered = in_keyset_order(queryset.annotate(units=units_ordered()), sort)
+    return streamed_rows(ordered.values_list(*EXPORT_COLUMNS))
 
 
 # --- CSV export ----------------------------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-EXPORT_ROWS_PER_CHUNK = 500
-ISO_8601 = 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'  # to_char(): 2026-03-01T09:30:00+01:00
-SET_LOCAL_TIME_ZONE = "SELECT set_config('TimeZone', %s, true)"  # until the transaction ends
+EXPORT_ROWS_PER_CHUNK = ROWS_PER_CHUNK
 
 
 def order_export_csv(queryset: QuerySet[Order], *, sort: str) -> Iterator[bytes]:
@@ -180,7 +178,7 @@ def order_export_csv(queryset: QuerySet[Order], *, sort: str) -> Iterator[bytes]
     cells that start like a spreadsheet formula defused with a leading apostrophe.
 
     On PostgreSQL the rows come straight from COPY as the database produces them, none
-    through the ORM; elsewhere (the SQLite demo) from the ORM, formatted here.
+    through the ORM; elsewhere (the SQLite demo) from the ORM, formatted by core.csv_export.
     """
     if connection.vendor != "postgresql":
         return _formatted_csv(order_export_rows(queryset, sort=sort))
@@ -188,7 +186,7 @@ def order_export_csv(queryset: QuerySet[Order], *, sort: str) -> Iterator[bytes]
         statement = _export_copy_statement(queryset, sort=sort)
     except EmptyResultSet:  # a filter that can match nothing (an empty IN list)
         return iter(())
-    return _copied_csv(statement)
+    return copied_csv(statement, rows_per_chunk=EXPORT_ROWS_PER_CHUNK)
 
 
 def _export_copy_statement(queryset: QuerySet[Order], *, sort: str) -> str:
@@ -216,12 +214,11 @@ def _alias(field: str) -> str:
 
 
 def _csv_cell_sql(column: str) -> str:
-    """One cell as ``_csv_cells`` writes it: text, a formula defused (the prefixes are its
-    parameter), NULL and '' both empty (NULLIF: COPY quotes '', which csv.writer leaves bare)."""
+    """One cell as ``core.csv_export.cell`` writes it: text, defused, NULL empty."""
     if column == "placed_at":  # starts with the year: never a formula
         return f"to_char(o.placed_at, '{ISO_8601}')"
     value = "coalesce(lines.units, 0)::text" if column == "units" else f"o.{_alias(column)}::text"
-    return f"NULLIF(CASE WHEN left({value}, 1) = ANY(%s) THEN '''' || {value} ELSE {value} END, '')"
+    return defused_sql(value)
 
 
 def _export_order_by(sort: str) -> str:
@@ -234,36 +231,8 @@ def _export_order_by(sort: str) -> str:
     return f"o.{field} ASC NULLS LAST, o.id ASC"
 
 
-def _copied_csv(statement: str) -> Iterator[bytes]:
-    """The COPY's rows, in a transaction whose TimeZone is the current one (to_char writes
-    offsets in the session's zone) until the COPY ends: Django reads timestamps as if in its
-    own. COPY ends rows with LF; the export has always ended them with CRLF, as RFC 4180 does.
-    Each block COPY hands over is one row, so its last byte is the row's end and a line break
-    inside a quoted cell stays as it is."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(SET_LOCAL_TIME_ZONE, [timezone.get_current_timezone_name()])
-        with cursor.copy(statement) as copy:
-            for rows in batched(copy, EXPORT_ROWS_PER_CHUNK):
-                yield b"".join(bytes(row[:-1]) + b"\r\n" for row in rows)
-        cursor.execute(SET_LOCAL_TIME_ZONE, [connection.timezone_name])
-
-
 def _formatted_csv(rows: Iterable[tuple]) -> Iterator[bytes]:
-    for chunk in batched(rows, EXPORT_ROWS_PER_CHUNK):
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(map(_csv_cells, chunk))
-        yield buffer.getvalue().encode()
-
-
-def _csv_cells(row: tuple) -> list[str]:
-    number, placed_at, *rest = row
-    placed = timezone.localtime(placed_at).isoformat(timespec="seconds") if placed_at else ""
-    return [_safe_cell(str(value)) for value in (number, placed, *rest)]
-
-
-def _safe_cell(text: str) -> str:
-    """Defuse spreadsheet formulas in names and e-mails that customers typed themselves."""
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    return csv_lines(rows, rows_per_chunk=EXPORT_ROWS_PER_CHUNK)
 
 
 def orders_for_bulk_action(ids: Iterable[int]) -> list[Order]:

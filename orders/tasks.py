@@ -1,6 +1,5 @@
 """Celery tasks: load ids, call a service. Each is safe to run twice."""
 
-import smtplib
 from datetime import timedelta
 
 from celery import shared_task
@@ -9,17 +8,6 @@ from django.conf import settings
 from inventory.models import Product
 
 from . import services
-
-
-@shared_task(
-    bind=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
-def send_order_email(self, order_id: int, kind: str) -> bool:
-    return services.send_customer_email(order_id=order_id, kind=kind, attempt=self.request.id or "")
 
 
 @shared_task

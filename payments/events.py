@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from orders.events import Type, email_sent, record
+from orders.events import Type, record
 from orders.models import Order, OrderEvent
 
 from .models import Payment, PaymentStatus, Refund
@@ -45,10 +45,6 @@ def payment_link_sent(order: Order, payment: Payment, actor: Actor) -> OrderEven
         actor,
         **_payment_data(payment, amount=str(payment.amount), url=payment.checkout_url),
     )
-
-
-def payment_link_emailed(order: Order, payment: Payment, recipient: str) -> OrderEvent:
-    return email_sent(order, "payment_link", recipient, payment=payment.pk)
 
 
 def payment_expected(order: Order, payment: Payment, actor: Actor) -> OrderEvent:

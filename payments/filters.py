@@ -5,7 +5,7 @@ import django_filters as df
 from django import forms
 from django.db.models import Q, QuerySet
 
-from core.filters import AnyYesNo
+from core.filters import AnyYesNo, CheckedFilterSet
 from orders.models import Order
 from orders.search import exact_order_match
 
@@ -35,7 +35,7 @@ class FlagFilter(df.BooleanFilter):
         return qs
 
 
-class PaymentFilter(df.FilterSet):
+class PaymentFilter(CheckedFilterSet):
     q = df.CharFilter(
         method="filter_search",
         label="Search",

@@ -4,7 +4,6 @@ the gateway cannot be reached, fails on its side or does not answer in time, nev
 declined card or a refused request (those are final and already on the order's timeline). A
 task lost for good is queued again by ``sweep_stuck_work``."""
 
-import smtplib
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -124,13 +123,3 @@ def sweep_stuck_work() -> dict[str, int]:
     """Periodic (celery beat, every minute): queue again lost captures, voids, refunds and
     Stripe events (see ``payments.services.sweeper``)."""
     return services.sweep_stuck_work()
-
-
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
-def send_payment_link_email(payment_id: int) -> bool:
-    return services.email_payment_link(payment_id=payment_id)

@@ -14,7 +14,9 @@ urlpatterns = [
     ),
     # staff screens (payments/staff.py): the Finance list and the order page's panel
     path("", staff.finance_list, name="list"),
+    path("export.csv", staff.finance_export, name="export"),
     path("refund-due/", staff.refund_due, name="refund_due"),
+    path("refund-due/export.csv", staff.refund_due_export, name="refund_due_export"),
     path(
         "orders/<str:number>/cancellation/",
         staff.cancellation_notice,

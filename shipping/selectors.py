@@ -3,7 +3,8 @@ lists, and one pick list with what is left on it."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core.pagination import COUNT_CAP, KeysetPage, capped_count, count_label, keyset_page
@@ -112,6 +113,23 @@ def pick_queue(
         page=page,
         rows=rows,
         line_count=capped_count(pickable_allocations(location.pk), cap=COUNT_CAP),
+    )
+
+
+def pick_queue_export(location_id: int | None) -> QuerySet[Allocation]:
+    """Every row of the location's queue (all its pages), in the queue's order, for values_list."""
+    if location_id is None:
+        return Allocation.objects.none()
+    return (
+        pickable_allocations(location_id)
+        .annotate(units=F("quantity") - F("picked_quantity"), bin=bin_of_product(location_id))
+        .order_by(
+            F("line__order__ship_by").asc(nulls_last=True),
+            "line__order_id",
+            Coalesce("bin", Value("")),
+            "line__sku",
+            "pk",
+        )
     )
 
 

@@ -7,12 +7,15 @@ Django's admin is left out as a block: it checks its own model permissions.
 """
 
 import pytest
+from django.core.files.base import ContentFile
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from core.permissions import permissions_for, routes, view_permissions
 from core.roles import CUSTOMER_SERVICE, FINANCE, MANAGER, ROLES, WAREHOUSE
+from documents.models import Document
 from importer.models import ImportJob
+from notifications.models import Notification
 from payments.models import Method
 from payments.services import record_manual_payment, send_payment_link
 from shipping.models import AtRisk, LabelBatch, Manifest, PickList, Shipment
@@ -44,6 +47,10 @@ PUBLIC = {
     "api:docs",
     "api:redoc",
 }
+# The e-mail providers' delivery and bounce reports (anymail), checked by their shared secret,
+# and the customer's order-status page and invoice, opened by the signed link in their e-mails.
+PUBLIC |= {route.name for route in routes() if route.name.startswith("notifications:anymail:")}
+PUBLIC |= {"notifications:order_status", "notifications:order_status_invoice"}
 
 # The API's endpoints authenticate by token (401, never the login page) and check scopes, not
 # staff_view: tests/api/test_auth.py walks them. Its public description stays here.
@@ -78,12 +85,19 @@ TAKE_PAYMENT = {"payments:send_link", "payments:record"}
 SEE_PAYMENTS = {
     "payments:list",
     "payments:refund_due",
+    "payments:export",
+    "payments:refund_due_export",
     "payments:order_panel",
     "payments:cancellation_notice",
 }
+# The order page's Documents panel and downloads (Finance, Manager, Customer service), and
+# issuing or re-issuing invoices (Finance, Manager).
+SEE_DOCUMENTS = {"documents:order_panel", "documents:download"}
+ISSUE_DOCUMENTS = {"documents:issue", "documents:reissue"}
 # Customer records: personal data (e-mail, phone, addresses, order history).
 SEE_CUSTOMERS = {
     "customers:list",
+    "customers:export",
     "customers:detail",
     "orders:customer_orders",
     "orders:customer_totals",
@@ -91,7 +105,12 @@ SEE_CUSTOMERS = {
 }
 EXPORT = {"orders:export"}  # names and e-mails of every order listed
 # The pick queue and pick lists (Customer service sees them; Finance does not), and picking.
-SEE_PICKING = {"shipping:pick_queue", "shipping:pick_list", "shipping:pick_list_print"}
+SEE_PICKING = {
+    "shipping:pick_queue",
+    "shipping:pick_queue_export",
+    "shipping:pick_list",
+    "shipping:pick_list_print",
+}
 PICK = {
     "shipping:pick_list_create",
     "shipping:pick_list_scan",
@@ -110,8 +129,10 @@ SHIP = {
 # The manifests and the at-risk queue (Customer service owns at-risk items; Finance sees neither).
 SEE_FULFILMENT_QUEUES = {
     "shipping:manifest_list",
+    "shipping:manifest_export",
     "shipping:manifest_pdf",
     "shipping:at_risk_list",
+    "shipping:at_risk_export",
     "shipping:at_risk_take",
     "shipping:at_risk_assign",
     "shipping:at_risk_resolve",
@@ -136,15 +157,36 @@ PACK_AND_SHIP = {
 RESOURCE = {"orders:resource"}
 REPLAY = {"orders:sourcing_replay"}
 # CSV imports (Manager only).
-IMPORTS = {"importer:index", "importer:job", "importer:start", "importer:template"}
+IMPORTS = {
+    "importer:index",
+    "importer:export",
+    "importer:job",
+    "importer:start",
+    "importer:template",
+}
 # The Webhooks pages (Manager only).
 WEBHOOKS = {
     "webhooks:list",
+    "webhooks:export",
     "webhooks:detail",
+    "webhooks:delivery_export",
     "webhooks:pause",
     "webhooks:resume",
     "webhooks:redeliver",
 }
+# The customer messages: the order page's Communications panel, the Notifications page, a
+# message as sent, the template previews (every role but Warehouse), and resending them
+# (Customer service, Manager).
+SEE_NOTIFICATIONS = {
+    "notifications:list",
+    "notifications:order_panel",
+    "notifications:message",
+    "notifications:message_html",
+    "notifications:previews",
+    "notifications:preview",
+    "notifications:preview_html",
+}
+RESEND = {"notifications:resend"}
 
 # What each role may not open, stated plainly: the test fails if the roles migration or a
 # view's permissions drift. Every URL not listed here is open to the role.
@@ -157,7 +199,8 @@ EXPECTED_DENIED = {
     | PACK_AND_SHIP
     | REPLAY
     | IMPORTS
-    | WEBHOOKS,
+    | WEBHOOKS
+    | ISSUE_DOCUMENTS,
     # Warehouse: stock, picking, shipping; no money, no customer records, no export.
     WAREHOUSE: ORDER_CHANGES
     | TAKE_PAYMENT
@@ -168,7 +211,11 @@ EXPECTED_DENIED = {
     | RESOURCE
     | REPLAY
     | IMPORTS
-    | WEBHOOKS,
+    | WEBHOOKS
+    | SEE_DOCUMENTS
+    | ISSUE_DOCUMENTS
+    | SEE_NOTIFICATIONS
+    | RESEND,
     FINANCE: ORDER_CHANGES
     | STOCK_CHANGES
     | SEE_PICKING
@@ -179,7 +226,8 @@ EXPECTED_DENIED = {
     | RESOURCE
     | REPLAY
     | IMPORTS
-    | WEBHOOKS,
+    | WEBHOOKS
+    | RESEND,
 }
 # The sidebar's sections: each role sees those it is not denied.
 SIDEBAR = {
@@ -191,12 +239,14 @@ SIDEBAR = {
     "payments:list",
     "importer:index",
     "webhooks:list",
+    "notifications:list",
 }
 
 
 @pytest.fixture
-def data(channel, customer, warehouse):
+def data(channel, customer, warehouse, settings, tmp_path):
     """A value for every URL keyword argument, by its name. ``pk`` is the customer's."""
+    settings.MEDIA_ROOT = tmp_path
     product = factories.ProductFactory(sku="ACCESS-1")
     stock(product, warehouse, 10)
     order = place(channel=channel, customer=customer, items=[(product, 1)])
@@ -228,8 +278,21 @@ def data(channel, customer, warehouse):
             reason="access",
             deadline=order.created_at.date(),
         ).pk,
+        "document_id": _document(order),
+        "notification_id": Notification.objects.create(
+            order=order, kind="order_received", recipient=order.email, dedupe_key="access"
+        ).pk,
+        "kind": "order_received",
+        "link": "not-a-signed-link",  # the order-status page: 404
         **_webhook_data(),
     }
+
+
+def _document(order) -> int:
+    """A kept document with its file (in the test's media root) to download."""
+    document = Document.objects.create(order=order, kind="packing_slip")
+    document.file.save("slip.pdf", ContentFile(b"%PDF-1.7 access"))
+    return document.pk
 
 
 def _webhook_data() -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from notifications.models import Kind, Notification
 from orders.models import Order, OrderEvent
 from tests import factories
 from tests.factories import place, stock
@@ -48,6 +49,20 @@ def draft_order(channel, customer, warehouse):
 
 
 @pytest.fixture
+def queued_email(draft_order) -> Notification:
+    """The draft's e-mail, logged and waiting for a worker to send it."""
+    return Notification.objects.create(
+        order=draft_order,
+        customer=draft_order.customer,
+        kind=Kind.ORDER_RECEIVED,
+        recipient=draft_order.email,
+        subject=f"We have received your order {draft_order.number}",
+        body_text="Thank you for your order.",
+        dedupe_key=f"redelivery:{draft_order.pk}",
+    )
+
+
+@pytest.fixture
 def amqp_client(worker_processes):
     """A client of the test RabbitMQ; the workers' queue is deleted once they are stopped."""
     client = broker_client(BROKER_URL)
@@ -59,12 +74,12 @@ def amqp_client(worker_processes):
 
 
 @pytest.fixture
-def hanging_worker(worker_processes, amqp_client, draft_order, tmp_path):
+def hanging_worker(worker_processes, amqp_client, queued_email, tmp_path):
     """A worker on RabbitMQ that has begun e-mailing the draft's confirmation and hangs there."""
     worker = worker_processes.start(broker_url=BROKER_URL, env=slow_mail(tmp_path))
     amqp_client.send_task(
-        "orders.tasks.send_order_email",
-        args=[draft_order.pk, "placed"],
+        "notifications.tasks.send_notification",
+        args=[queued_email.pk],
         queue=worker_processes.queue,
     )
     assert wait_until(lambda: len(send_attempts(tmp_path)) == 1, timeout=30), "never started"

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 # The admin apps each role finds on the admin index: the roles migrations decide, through
 # the model permissions, and the admin follows them.
 ADMIN_APPS = {
-    MANAGER: {"customers", "inventory", "orders", "payments", "shipping", "webhooks"},
-    CUSTOMER_SERVICE: {"customers", "inventory", "orders", "payments", "shipping"},
-    FINANCE: {"customers", "inventory", "orders", "payments", "shipping"},
+    MANAGER: {"customers", "documents", "inventory", "orders", "payments", "shipping", "webhooks"},
+    CUSTOMER_SERVICE: {"customers", "documents", "inventory", "orders", "payments", "shipping"},
+    FINANCE: {"customers", "documents", "inventory", "orders", "payments", "shipping"},
     WAREHOUSE: {"inventory", "orders", "shipping"},
 }
 

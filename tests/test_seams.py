@@ -39,6 +39,23 @@ def test_order_events_are_handled_by_these_receivers():
         ("payments.receivers.follow_changed_total", T.SHIPPING_CHANGED),
         ("payments.receivers.follow_changed_total", T.ADDRESS_CORRECTED),
         ("payments.receivers.release_hold_once_paid", T.PAYMENT_AUTHORIZED),
+        # documents: the invoice on capture or shipment (OMS_INVOICE_ON), credit notes, labels
+        ("documents.receivers.invoice_once_paid", T.PAYMENT_CAPTURED),
+        ("documents.receivers.invoice_once_paid", T.PAYMENT_RECEIVED),
+        ("documents.receivers.invoice_to_pay_by", T.PAYMENT_EXPECTED),
+        ("documents.receivers.documents_of_shipment", T.SHIPPED),
+        ("documents.receivers.credit_note_for_refund", T.PAYMENT_REFUNDED),
+        # notifications: what the customer and staff hear of (notifications.rules decides)
+        *(
+            ("notifications.receivers.order_event", type_)
+            for type_ in (T.PLACED, T.CONFIRMED, T.CANCELLED, T.SHIPPED, T.DELIVERED)
+        ),
+        *(
+            ("notifications.receivers.order_event", type_)
+            for type_ in (T.PAYMENT_REFUNDED, T.PAYMENT_LINK_SENT, T.PAYMENT_FAILED)
+        ),
+        ("notifications.receivers.order_event", T.DISPUTE_OPENED),
+        ("notifications.receivers.order_event", T.NOTE),  # the at-risk sweep's
         # webhooks: the events subscriptions may choose (webhooks.receivers.ORDER_EVENTS)
         *(
             ("webhooks.receivers.order_event", type_)

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.csv_export import csv_export, exports
 from core.permissions import staff_view
 
 from . import selectors
@@ -34,6 +35,53 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
             return render(request, "webhooks/created.html", {"subscription": subscription})
     context = {"form": form, "subscriptions": selectors.subscriptions()}
     return render(request, "webhooks/list.html", context)
+
+
+SUBSCRIPTION_COLUMNS = (
+    ("url", "url"),
+    ("events", "events"),
+    ("owner", "owner__username"),
+    ("active", "is_active"),
+    ("paused_at", "paused_at"),
+    ("paused_reason", "paused_reason"),
+    ("failures_in_a_row", "failure_streak"),
+    ("created_at", "created_at"),
+)
+DELIVERY_COLUMNS = (
+    ("delivery", "pk"),
+    ("event_type", "event_type"),
+    ("event_id", "event_id"),
+    ("status", "status"),
+    ("attempts", "attempt_count"),
+    ("last_status_code", "last_status_code"),
+    ("last_duration_ms", "last_duration_ms"),
+    ("last_error", "last_error"),
+    ("next_attempt_at", "next_attempt_at"),
+    ("created_at", "created_at"),
+)
+
+
+@staff_view(MANAGE)
+@require_GET
+@exports("webhooks:list")
+def subscription_export(request: HttpRequest) -> HttpResponse:
+    return csv_export(
+        request, selectors.subscriptions(), name="webhooks", columns=SUBSCRIPTION_COLUMNS
+    )
+
+
+@staff_view(MANAGE)
+@require_GET
+@exports("webhooks:detail")
+def delivery_export(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    """The subscription's whole delivery log, newest first."""
+    subscription = get_object_or_404(selectors.subscriptions(), pk=subscription_id)
+    return csv_export(
+        request,
+        selectors.deliveries(subscription),
+        name=f"webhook-{subscription.pk}-deliveries",
+        columns=DELIVERY_COLUMNS,
+    )
 
 
 @staff_view(MANAGE)

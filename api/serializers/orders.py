@@ -1,13 +1,18 @@
 """Orders in and out. Input is checked for shape here; the domain rules (prices, stock,
 addresses, limits) are the order services', whose errors come back with their field."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from orders.models import Allocation, HoldReason, Order, OrderEvent, OrderLine
-from payments.models import Payment
-from shipping.models import Shipment, ShipmentLine
+from payments.models import Gateway
+
+from .payments import PaymentOut
+from .shipments import ShipmentOut
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+PAYMENT_INTENT_ID = r"^pi_[A-Za-z0-9_]+$"  # trimmed first, so $ is the end
 
 
 # --- in -----------------------------------------------------------------------------------
@@ -39,6 +44,25 @@ class LineIn(serializers.Serializer):
     discount = serializers.DecimalField(**MONEY, required=False, min_value=0)
 
 
+class PaymentIn(serializers.Serializer):
+    """A payment the channel's checkout already authorized (Stripe.js): checked with Stripe
+    before the order is placed, then recorded on it as an authorized payment."""
+
+    provider = serializers.ChoiceField(choices=[Gateway.STRIPE])
+    reference = serializers.RegexField(
+        PAYMENT_INTENT_ID,
+        max_length=255,
+        help_text="The Stripe PaymentIntent id (pi_…); one order's only.",
+        error_messages={"invalid": "A Stripe PaymentIntent id: pi_ then letters and digits."},
+    )
+    amount = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        min_value=Decimal("0.01"),
+        help_text="What it authorized, if the channel wants that checked too.",
+    )
+
+
 class OrderIn(serializers.Serializer):
     external_id = serializers.CharField(
         max_length=100, help_text="The channel's own order id: the same id twice is one order."
@@ -54,6 +78,7 @@ class OrderIn(serializers.Serializer):
     shipping_total = serializers.DecimalField(**MONEY, required=False, min_value=0)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     promised_ship_date = serializers.DateField(required=False)
+    payment = PaymentIn(required=False)
 
 
 class HoldIn(serializers.Serializer):
@@ -96,54 +121,6 @@ class LineOut(serializers.ModelSerializer):
             "quantity_shipped",
             "quantity_returned",
             "allocations",
-        ]
-
-
-class ShipmentLineOut(serializers.ModelSerializer):
-    class Meta:
-        model = ShipmentLine
-        fields = ["line", "quantity"]
-
-
-class ShipmentOut(serializers.ModelSerializer):
-    location = serializers.CharField(source="location.code")
-    carrier = serializers.CharField(source="carrier.code", default="")
-    service = serializers.CharField(source="service.code", default="")
-    lines = ShipmentLineOut(many=True)
-
-    class Meta:
-        model = Shipment
-        fields = [
-            "id",
-            "status",
-            "location",
-            "carrier",
-            "service",
-            "tracking_number",
-            "tracking_url",
-            "is_pickup",
-            "estimated_delivery",
-            "shipped_at",
-            "delivered_at",
-            "lines",
-        ]
-
-
-class PaymentOut(serializers.ModelSerializer):
-    class Meta:
-        model = Payment
-        fields = [
-            "id",
-            "gateway",
-            "method",
-            "status",
-            "amount",
-            "currency",
-            "authorized_amount",
-            "captured_amount",
-            "refunded_amount",
-            "authorized_at",
-            "captured_at",
         ]
 
 

@@ -1,9 +1,12 @@
 """A channel order as the API receives it, turned into the order services' terms: the
-customer matched or created by e-mail, lines by SKU, placed on the integration's channel."""
+customer matched or created by e-mail, lines by SKU, placed on the integration's channel, and
+the payment its checkout already authorized checked with Stripe first, recorded once it commits.
+"""
 
 from typing import Any
 
 from django.db import transaction
+from rest_framework import exceptions, status
 
 from customers.models import Customer
 from customers.selectors import with_email
@@ -12,8 +15,19 @@ from inventory.models import Product
 from orders import services as orders
 from orders.exceptions import OrderValidationError
 from orders.models import Order
+from payments.exceptions import GatewayRejected, GatewayUnavailable
+from payments.gateways import StripeGateway
+from payments.models import Gateway, Payment
 
 from ..models import Integration
+from ..tasks import attach_channel_payment
+
+
+class PaymentGatewayUnavailable(exceptions.APIException):
+    """Stripe could not be asked about the payment: nothing was written, try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "gateway_unavailable"
 
 
 def customer_for(data: dict[str, Any], address: dict[str, Any]) -> Customer:
@@ -52,11 +66,67 @@ def line_requests(lines: list[dict[str, Any]]) -> list[orders.LineRequest]:
     return requests
 
 
+def _refused_payment(message: str, code: str, field: str = "reference") -> OrderValidationError:
+    return OrderValidationError(message, field=f"payment.{field}", code=code)
+
+
+def verify_channel_payment(*, integration: Integration, data: dict[str, Any]) -> None:
+    """Check the order's already-authorized payment with Stripe before anything is written,
+    outside every transaction (the view calls this first, so no lock is held meanwhile).
+
+    Refused, naming the field: a PaymentIntent Stripe does not have, one not authorized, in
+    another currency than the order's or for another ``amount`` than sent, or one that pays
+    another order already. The same order sent again finds its payment and asks nothing.
+    """
+    payment = data.get("payment")
+    if payment is None:
+        return
+    reference = payment["reference"]
+    paid = Payment.objects.filter(gateway=Gateway.STRIPE, gateway_reference=reference)
+    used_by = paid.values_list("order__channel_id", "order__external_id").first()
+    if used_by == (integration.channel_id, data["external_id"].strip()):
+        return
+    if used_by is not None:
+        raise _refused_payment(
+            f"PaymentIntent {reference} already pays another order.", "reference_in_use"
+        )
+    try:
+        intent = StripeGateway().retrieve(reference)
+    except GatewayUnavailable as error:
+        raise PaymentGatewayUnavailable(error.message) from error
+    except GatewayRejected as error:
+        field = "provider" if error.code == "not_configured" else "reference"
+        raise _refused_payment(
+            f"Stripe did not give PaymentIntent {reference}: {error.message}", error.code, field
+        ) from error
+    currency = (data.get("currency") or integration.channel.currency).upper()
+    if intent.currency != currency:
+        raise _refused_payment(
+            f"PaymentIntent {reference} is in {intent.currency}, the order in {currency}.",
+            "currency_mismatch",
+        )
+    if not intent.authorized:
+        raise _refused_payment(
+            f"PaymentIntent {reference} is not authorized (its status is {intent.status}).",
+            "not_authorized",
+        )
+    if "amount" in payment and payment["amount"] != intent.authorized:
+        raise _refused_payment(
+            f"PaymentIntent {reference} authorized {intent.authorized} {currency}, "
+            f"not {payment['amount']}.",
+            "amount_mismatch",
+            "amount",
+        )
+
+
 def place_channel_order(*, integration: Integration, data: dict[str, Any]) -> Order:
     """Place (or, for an external id already placed on the channel, find) the order.
 
     No actor: the prices are the channel's own, as for any channel order
     (``orders.pricing.check_price_authority``); the timeline says it came from the channel.
+    A ``payment`` (checked by ``verify_channel_payment`` beforehand) is recorded on the order
+    by ``payments.services.attach_payment_intent`` in a task once the order commits, which
+    asks Stripe again outside any lock; attached twice, it is still one payment.
     """
     requests = line_requests(data["lines"])
     # The address as the order checks it, before it becomes a new customer's default.
@@ -68,7 +138,7 @@ def place_channel_order(*, integration: Integration, data: dict[str, Any]) -> Or
     }
     with transaction.atomic():  # a refused order leaves no new customer behind
         customer = customer_for(data["customer"], data["shipping_address"])
-        return orders.place_order(
+        order = orders.place_order(
             channel=integration.channel,
             customer=customer,
             lines=requests,
@@ -77,3 +147,6 @@ def place_channel_order(*, integration: Integration, data: dict[str, Any]) -> Or
             external_id=data["external_id"],
             **optional,
         )
+        if payment := data.get("payment"):
+            attach_channel_payment.delay_on_commit(order.pk, payment["reference"])
+    return order

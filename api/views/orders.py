@@ -4,7 +4,7 @@ Every write calls the order services; an integration writes to its own channel's
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -12,11 +12,13 @@ from orders import services as orders
 from orders.filters import OrderFilter
 from orders.models import Order
 
-from ..idempotency import HEADER, idempotent
+from ..filtering import filter_parameters, filtered
+from ..idempotency import HEADER, idempotency_key, idempotent
+from ..models import Integration
 from ..permissions import token_of
 from ..selectors import order_for_api, order_for_change, orders_for_list
 from ..serializers.orders import CancelIn, HoldIn, OrderIn, OrderOut, OrderSummaryOut
-from ..services.orders import place_channel_order
+from ..services.orders import place_channel_order, verify_channel_payment
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
@@ -24,11 +26,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="Retries with the same key get the first response back (kept 24 hours).",
 )
-FILTERS = [
-    OpenApiParameter(name, OpenApiTypes.STR, description=f"As the dashboard's order list: {name}.")
-    for name in OrderFilter.base_filters
-    if name != "o"
-]
+FILTERS = filter_parameters(
+    OrderFilter, described_as="the dashboard's order list", sorts=OrderFilter.lenient
+)
 
 
 class OrdersMixin:
@@ -46,31 +46,37 @@ class OrderListView(OrdersMixin, generics.GenericAPIView):
 
     @extend_schema(parameters=FILTERS, responses=OrderSummaryOut(many=True))
     def get(self, request: Request) -> Response:
-        filters = OrderFilter(
-            request.query_params, queryset=orders_for_list(self.integration(request))
+        orders = orders_for_list(self.integration(request))
+        page = self.paginate_queryset(
+            filtered(OrderFilter, request, orders, sorts=OrderFilter.lenient)
         )
-        if not filters.form.is_valid():
-            errors = {k: v for k, v in filters.form.errors.items() if k not in filters.lenient}
-            if errors:
-                raise exceptions.ValidationError(errors)
-        page = self.paginate_queryset(filters.qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         request=OrderIn,
         responses={201: OrderOut, 200: OrderOut},
         parameters=[IDEMPOTENCY_KEY],
-        description="Place a channel order. The same external_id again gives back its order (200).",
+        description=(
+            "Place a channel order. The same external_id again gives back its order (200). "
+            "A payment its checkout authorized is checked with Stripe first, and appears in "
+            "the order's payments once recorded, moments after."
+        ),
     )
-    @idempotent
     def post(self, request: Request) -> Response:
+        idempotency_key(request)  # a bad key is refused first, as on every POST
         payload = OrderIn(data=request.data)
         payload.is_valid(raise_exception=True)
         integration = self.integration(request)
+        # Stripe is asked before the Idempotency-Key's transaction, which the order joins.
+        verify_channel_payment(integration=integration, data=payload.validated_data)
+        return self.place(request, integration, payload.validated_data)
+
+    @idempotent
+    def place(self, request: Request, integration: Integration, data: dict) -> Response:
         existed = Order.objects.filter(
-            channel=integration.channel, external_id=payload.validated_data["external_id"].strip()
+            channel=integration.channel, external_id=data["external_id"].strip()
         ).exists()
-        order = place_channel_order(integration=integration, data=payload.validated_data)
+        order = place_channel_order(integration=integration, data=data)
         body = OrderOut(order_for_api(order.number, integration)).data
         return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 

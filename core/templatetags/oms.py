@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -96,3 +97,19 @@ def query_with(context, **changes) -> str:
         else:
             query[key] = value
     return query.urlencode()
+
+
+PAGING_PARAMS = ("page", "after", "before", "per_page")
+
+
+@register.simple_tag(takes_context=True)
+def export_link(context, url_name: str, *args) -> str:
+    """A list's "Export CSV" link (core.csv_export): its filters and sort from the page's
+    query string, not its page, since the export holds every page."""
+    query = context["request"].GET.copy()
+    for key in PAGING_PARAMS:
+        query.pop(key, None)
+    url = reverse(url_name, args=args)
+    if query:
+        url = f"{url}?{query.urlencode()}"
+    return format_html('<a class="export-link" href="{}" download>Export CSV</a>', url)

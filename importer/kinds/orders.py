@@ -11,12 +11,12 @@ placed through order entry or the API so that its stock is reserved.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from core.money import ZERO, to_money
 from customers.models import Customer
@@ -34,11 +34,12 @@ from orders.numbers import is_order_number
 
 from . import copying
 from .base import (
-    LOOKUP_CHUNK,
     CellError,
     ImportKind,
     Problems,
     Row,
+    any_of,
+    bulk_work,
     by_lower,
     cells,
     chunks,
@@ -65,15 +66,43 @@ ORDER_COLUMNS = (
 )
 BATCH_ORDERS = 1000
 
-
-@dataclass
-class Line:
-    product: Product
-    quantity: int
-    unit_price: Decimal
-    discount: Decimal
-    tax_amount: Decimal
-    tax_rate: Decimal
+# What is written (attribute names), in the order of the tuples that ``write`` builds; a
+# planned order's lines hold the values of LINE_TABLE after ``order_id``.
+LINE_TABLE = (
+    "order_id",
+    "product_id",
+    "sku",
+    "name",
+    "quantity",
+    "unit_price",
+    "discount",
+    "tax_rate",
+    "tax_amount",
+    "line_total",
+    "quantity_shipped",
+)
+ORDER_TABLE = (
+    "number",
+    "channel_id",
+    "external_id",
+    "customer_id",
+    "email",
+    "currency",
+    "status",
+    "payment_status",
+    "fulfilment_status",
+    "placed_at",
+    "subtotal",
+    "discount_total",
+    "shipping_total",
+    "tax_total",
+    "total",
+)
+EVENT_TABLE = ("order_id", "type", "message", "actor_id", "data")
+PAYMENT_STATUSES = frozenset(PaymentStatus.values)
+STATUS_LABELS = dict(OrderStatus.choices)
+TAX_RATE = Decimal("0.00001")
+LINE_AMOUNTS = itemgetter("quantity", "line_total", "discount", "tax")
 
 
 @dataclass
@@ -83,8 +112,15 @@ class PlannedOrder:
     fields: dict
     channel: SalesChannel | None = None
     customer: Customer | None = None
-    lines: list[Line] = field(default_factory=list)
+    lines: list[tuple] = field(default_factory=list)
     last_row: int = 0
+    subtotal: Decimal = ZERO
+    discount: Decimal = ZERO
+    tax: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount + self.fields["shipping"] + self.tax
 
 
 def _status(row: Row) -> str:
@@ -102,7 +138,7 @@ def _payment_status(row: Row, status: str) -> str:
     value = text(row, "payment_status", max_length=20).lower()
     if not value:
         return PaymentStatus.UNPAID if status == OrderStatus.CANCELLED else PaymentStatus.PAID
-    if value not in PaymentStatus.values:
+    if value not in PAYMENT_STATUSES:
         raise CellError(f"{value!r}: one of {', '.join(PaymentStatus.values)}", "payment_status")
     return value
 
@@ -118,19 +154,23 @@ def _number(row: Row) -> str:
     return number
 
 
-def _read(row: Row, price_limit: int, quantity_limit: int) -> dict:
+def _read_order(row: Row, price_limit: int, zone: str) -> dict:
+    """The order's columns of a row; every row of an order repeats them."""
     status = _status(row)
-    order = {
+    return {
         "external_id": text(row, "external_id", max_length=100),
         "channel": text(row, "channel", max_length=30, required=True),
         "customer_email": email(row, "customer_email"),
-        "placed_at": moment(row, "placed_at"),
+        "placed_at": moment(row, "placed_at", zone=zone),
         "status": status,
         "payment_status": _payment_status(row, status),
         "shipping": money(
             row, "shipping", label="Shipping", maximum=price_limit, default=Decimal("0.00")
         ),
     }
+
+
+def _read_line(row: Row, price_limit: int, quantity_limit: int) -> dict:
     quantity = whole(row, "quantity", label="Quantity", minimum=1, maximum=quantity_limit)
     unit_price = money(row, "unit_price", label="Unit price", maximum=price_limit)
     line_total = to_money(unit_price * quantity)
@@ -142,13 +182,36 @@ def _read(row: Row, price_limit: int, quantity_limit: int) -> dict:
         raise CellError(f"{tax} is more than the line's net {line_total - discount}", field="tax")
     return {
         "number": _number(row),
-        "order": order,
         "sku": read_sku(row),
         "quantity": quantity,
         "unit_price": unit_price,
+        "line_total": line_total,
         "discount": discount,
         "tax": tax,
     }
+
+
+class _OrderCells:
+    """The order's columns of each row, read once per order: when a row repeats the cells of
+    the row before, it reads as that row did (the same values, or the same problem)."""
+
+    def __init__(self, price_limit: int) -> None:
+        self.price_limit = price_limit
+        self.zone = timezone.get_current_timezone_name()
+        self.raw: tuple[str, ...] | None = None
+        self.read: dict | CellError = {}
+
+    def __call__(self, row: Row) -> dict:
+        raw = tuple(map(row.values.get, ORDER_COLUMNS))
+        if raw != self.raw:
+            self.raw = raw
+            try:
+                self.read = _read_order(row, self.price_limit, self.zone)
+            except CellError as error:
+                self.read = error
+        if isinstance(self.read, CellError):
+            raise CellError(str(self.read), field=self.read.field)
+        return self.read
 
 
 class OrdersImport(ImportKind):
@@ -182,12 +245,18 @@ class OrdersImport(ImportKind):
 
     def check(self, rows: list[Row], problems: Problems) -> list[PlannedOrder]:
         bounds = limits()
+        order_cells = _OrderCells(bounds["price"])
         orders: dict[str, PlannedOrder] = {}
         parsed: list[tuple[Row, dict]] = []
         previous = None
         for row in rows:
             values = cells(
-                row, problems, lambda row=row: _read(row, bounds["price"], bounds["quantity"])
+                row,
+                problems,
+                lambda row=row: {
+                    "order": order_cells(row),
+                    **_read_line(row, bounds["price"], bounds["quantity"]),
+                },
             )
             number = values["number"] if values else row.get("number")
             if values is None:
@@ -207,13 +276,14 @@ class OrdersImport(ImportKind):
                 )
             else:
                 planned.last_row = row.number
-                for column in ORDER_COLUMNS:
-                    if values["order"][column] != planned.fields[column]:
-                        problems.add(
-                            row.number,
-                            column,
-                            f"differs from row {planned.first_row} of order {number}",
-                        )
+                if values["order"] is not planned.fields:  # else the same cells as row 1
+                    for column in ORDER_COLUMNS:
+                        if values["order"][column] != planned.fields[column]:
+                            problems.add(
+                                row.number,
+                                column,
+                                f"differs from row {planned.first_row} of order {number}",
+                            )
             previous = number
             parsed.append((row, values))
         self._resolve(orders, parsed, problems, bounds)
@@ -262,122 +332,100 @@ class OrdersImport(ImportKind):
             if product is None:
                 problems.add(row.number, "sku", f"unknown SKU {values['sku']!r}")
                 continue
-            tax_base = to_money(values["unit_price"] * values["quantity"]) - values["discount"]
-            planned.lines.append(
-                Line(
-                    product=product,
-                    quantity=values["quantity"],
-                    unit_price=values["unit_price"],
-                    discount=values["discount"],
-                    tax_amount=values["tax"],
-                    tax_rate=(values["tax"] / tax_base).quantize(Decimal("0.00001"))
-                    if tax_base
-                    else ZERO,
-                )
-            )
+            _add_line(planned, product, values)
         for planned in orders.values():
-            if planned.lines and _totals(planned)["total"] > bounds["order_total"]:
+            if planned.lines and planned.total > bounds["order_total"]:
                 problems.add(planned.first_row, "unit_price", "the order's total is over the limit")
 
     @staticmethod
     def _taken_numbers(numbers: list[str]) -> set[str]:
-        taken: set[str] = set()
-        for chunk in chunks(numbers, LOOKUP_CHUNK):
-            taken.update(Order.objects.filter(number__in=chunk).values_list("number", flat=True))
-        return taken
+        return {
+            number
+            for found in any_of(Order.objects.all(), "number", numbers)
+            for number in found.values_list("number", flat=True)
+        }
 
     @staticmethod
     def _taken_external_ids(orders) -> set[tuple[str, str]]:
-        wanted = sorted({p.fields["external_id"] for p in orders if p.fields["external_id"]})
-        taken: set[tuple[str, str]] = set()
-        for chunk in chunks(wanted, LOOKUP_CHUNK):
-            taken.update(
-                Order.objects.filter(~Q(external_id=""), external_id__in=chunk).values_list(
-                    "channel__code", "external_id"
-                )
-            )
-        return taken
+        wanted = {p.fields["external_id"] for p in orders if p.fields["external_id"]}
+        return {
+            key
+            for found in any_of(Order.objects.filter(~Q(external_id="")), "external_id", wanted)
+            for key in found.values_list("channel__code", "external_id")
+        }
 
     def write(self, plan: list[PlannedOrder], *, job, progress) -> None:
+        """COPY the orders, then their lines and notes, a batch of orders at a time (plain
+        tuples, no cycles: the collector may rest)."""
         done = 0
-        postgresql = connection.vendor == "postgresql"
-        for batch in chunks(plan, BATCH_ORDERS):
-            orders = [_order(planned) for planned in batch]
-            if postgresql:
-                for order, pk in zip(orders, copying.reserve_ids(Order, len(orders)), strict=True):
-                    order.pk = pk
-                copying.insert(Order, orders, with_ids=True)
-            else:
-                Order.objects.bulk_create(orders)
-            lines, events = [], []
-            for order, planned in zip(orders, batch, strict=True):
-                lines.extend(_lines(order, planned))
-                events.append(_event(order, planned, job))
-            copying.insert(OrderLine, lines)
-            copying.insert(OrderEvent, events)
-            done += len(lines)
-            progress(done)
+        with bulk_work():
+            for batch in chunks(plan, BATCH_ORDERS):
+                ids = copying.insert_returning_ids(Order, ORDER_TABLE, [_order(p) for p in batch])
+                pairs = list(zip(ids, batch, strict=True))
+                copying.insert(
+                    OrderLine,
+                    LINE_TABLE,
+                    [(order_id, *line) for order_id, planned in pairs for line in planned.lines],
+                )
+                copying.insert(
+                    OrderEvent, EVENT_TABLE, [_event(order_id, p, job) for order_id, p in pairs]
+                )
+                done += sum(len(planned.lines) for planned in batch)
+                progress(done)
 
 
-def _totals(planned: PlannedOrder) -> dict[str, Decimal]:
-    subtotal = sum((to_money(line.unit_price * line.quantity) for line in planned.lines), ZERO)
-    discount = sum((line.discount for line in planned.lines), ZERO)
-    tax = sum((line.tax_amount for line in planned.lines), ZERO)
-    shipping = planned.fields["shipping"]
-    return {
-        "subtotal": subtotal,
-        "discount_total": discount,
-        "shipping_total": shipping,
-        "tax_total": tax,
-        "total": subtotal - discount + shipping + tax,
-    }
+def _add_line(planned: PlannedOrder, product: Product, values: dict) -> None:
+    """The line as written (LINE_TABLE less ``order_id``), and its share of the totals."""
+    quantity, line_total, discount, tax = LINE_AMOUNTS(values)
+    tax_base = line_total - discount
+    planned.lines.append(
+        (
+            product.pk,
+            product.sku,
+            product.name,
+            quantity,
+            values["unit_price"],
+            discount,
+            (tax / tax_base).quantize(TAX_RATE) if tax_base else ZERO,
+            tax,
+            line_total,
+            quantity if planned.fields["status"] in SHIPPED else 0,
+        )
+    )
+    planned.subtotal += line_total
+    planned.discount += discount
+    planned.tax += tax
 
 
-def _order(planned: PlannedOrder) -> Order:
+def _order(planned: PlannedOrder) -> tuple:
+    """The values of ORDER_TABLE; totals follow the lines (the orders' CHECK constraints)."""
     fields = planned.fields
-    placed_at: datetime = fields["placed_at"]
-    return Order(
-        number=planned.number,
-        channel=planned.channel,
-        external_id=fields["external_id"],
-        customer=planned.customer,
-        email=planned.customer.email,
-        currency=planned.channel.currency or settings.OMS_DEFAULT_CURRENCY,
-        status=fields["status"],
-        payment_status=fields["payment_status"],
-        fulfilment_status=FulfilmentStatus.SHIPPED
-        if fields["status"] in SHIPPED
-        else FulfilmentStatus.UNFULFILLED,
-        placed_at=placed_at,
-        **_totals(planned),
+    return (
+        planned.number,
+        planned.channel.pk,
+        fields["external_id"],
+        planned.customer.pk,
+        planned.customer.email,
+        planned.channel.currency or settings.OMS_DEFAULT_CURRENCY,
+        fields["status"],
+        fields["payment_status"],
+        FulfilmentStatus.SHIPPED if fields["status"] in SHIPPED else FulfilmentStatus.UNFULFILLED,
+        fields["placed_at"],
+        planned.subtotal,
+        planned.discount,
+        fields["shipping"],
+        planned.tax,
+        planned.total,
     )
 
 
-def _lines(order: Order, planned: PlannedOrder) -> list[OrderLine]:
-    shipped = planned.fields["status"] in SHIPPED
-    return [
-        OrderLine(
-            order=order,
-            product=line.product,
-            sku=line.product.sku,
-            name=line.product.name,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            tax_rate=line.tax_rate,
-            tax_amount=line.tax_amount,
-            line_total=to_money(line.unit_price * line.quantity),
-            quantity_shipped=line.quantity if shipped else 0,
-        )
-        for line in planned.lines
-    ]
-
-
-def _event(order: Order, planned: PlannedOrder, job) -> OrderEvent:
-    return OrderEvent(
-        order=order,
-        type=OrderEvent.Type.NOTE,
-        message=f"Imported from {job.file_name} (import #{job.pk}) as {order.get_status_display()}",
-        actor=job.created_by,
-        data={"import_job": job.pk, "rows": [planned.first_row, planned.last_row]},
+def _event(order_id: int, planned: PlannedOrder, job) -> tuple:
+    """The values of EVENT_TABLE: the "Imported" note, written without publishing it."""
+    status = STATUS_LABELS[planned.fields["status"]]
+    return (
+        order_id,
+        OrderEvent.Type.NOTE,
+        f"Imported from {job.file_name} (import #{job.pk}) as {status}",
+        job.created_by_id,
+        {"import_job": job.pk, "rows": [planned.first_row, planned.last_row]},
     )

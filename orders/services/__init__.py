@@ -15,7 +15,7 @@ from .corrections import (
     corrections_allowed,
     held_for_address,
 )
-from .housekeeping import cancel_stale_orders, send_customer_email, stale_orders
+from .housekeeping import cancel_stale_orders, stale_orders
 from .lines import lines_editable, update_order_lines
 from .placing import place_order, submit_draft
 from .resourcing import reject_units, resource_order, resourcing_allowed
@@ -59,7 +59,6 @@ __all__ = [
     "release_hold",
     "resource_order",
     "resourcing_allowed",
-    "send_customer_email",
     "set_payment_status",
     "ship_order",
     "stale_orders",

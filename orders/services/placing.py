@@ -15,7 +15,7 @@ from customers.models import Address, Customer
 from inventory.exceptions import InsufficientStock
 from inventory.models import Location
 
-from .. import events, pricing, tasks, workflow
+from .. import events, pricing, workflow
 from ..exceptions import OrderValidationError
 from ..models import (
     Order,
@@ -171,7 +171,6 @@ def _save_order(
                     events.draft_created(order, actor)
                 else:
                     events.order_placed(order, actor)
-                    tasks.send_order_email.delay_on_commit(order.pk, "placed")
                 record_price_changes(order, price_changes, actor)
             if plan is not None:
                 reserve_planned(plan)  # the stock rows are locked from here to the commit
@@ -214,5 +213,4 @@ def submit_draft(*, order: Order, actor: Actor = None) -> Order:
     order.ship_by = ship_by_for(order.promised_ship_date, order.placed_at, order.channel)
     set_status(order, OrderStatus.PLACED, "placed_at", "ship_by", "fulfilment_status")
     events.order_placed(order, actor)
-    tasks.send_order_email.delay_on_commit(order.pk, "placed")
     return order

@@ -10,7 +10,7 @@ from django.db.models.functions import Greatest
 from core.money import ZERO, to_money
 from inventory import services as inventory
 
-from .. import events, signals, tasks, workflow
+from .. import events, signals, workflow
 from ..exceptions import ConfirmationBlocked, OrderError, OrderValidationError
 from ..models import (
     Allocation,
@@ -42,15 +42,14 @@ def confirmation_blocker(order: Order) -> str:
 def confirm_order(*, order: Order, actor: Actor = None) -> Order:
     """Confirm the order unless a domain vetoes it (``confirmation_blocker``): then raise
     ``ConfirmationBlocked`` with the reason. What follows a confirmation (payments capturing
-    on a channel that says so) reacts to the ``confirmed`` event; the customer gets the
-    confirmation e-mail (the placed one only said the order was received)."""
+    on a channel that says so, notifications e-mailing the customer) reacts to the
+    ``confirmed`` event."""
     order = lock_order(order)
     workflow.check_transition(order, OrderStatus.CONFIRMED)
     if reason := confirmation_blocker(order):
         raise ConfirmationBlocked(reason)
     set_status(order, OrderStatus.CONFIRMED)
     events.order_confirmed(order, actor)
-    tasks.send_order_email.delay_on_commit(order.pk, "confirmed")
     return order
 
 
@@ -127,8 +126,6 @@ def cancel_order(*, order: Order, reason: str, actor: Actor = None) -> Order:
         "fulfilment_status",
     )
     events.order_cancelled(order, released, actor)
-    if order.placed_at:
-        tasks.send_order_email.delay_on_commit(order.pk, "cancelled")
     return order
 
 
@@ -249,7 +246,6 @@ def ship_order(
     ]
     value = _shipped_value(lines, per_line) + (order.shipping_total if complete else ZERO)
     events.order_shipped(order, shipped, value, complete, actor)
-    tasks.send_order_email.delay_on_commit(order.pk, "shipped")
     return order
 
 

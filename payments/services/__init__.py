@@ -19,7 +19,6 @@ from .cards import (
     authorize_payment,
     complete_simulated_checkout,
     create_payment_link,
-    email_payment_link,
     reconcile_authorization,
     send_payment_link,
 )
@@ -48,7 +47,6 @@ __all__ = [
     "complete_simulated_checkout",
     "create_payment_link",
     "create_refund",
-    "email_payment_link",
     "flag_expiring_authorizations",
     "order_cancelled",
     "order_confirmed",

@@ -12,15 +12,12 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone
 
 from core.money import to_money
-from orders.models import Order, OrderEvent
+from orders.models import Order
 
-from .. import events, selectors, tasks
+from .. import events, selectors
 from ..exceptions import (
     GatewayError,
     GatewayRejected,
@@ -49,7 +46,6 @@ from .common import (
     check_order_open,
     claim_call,
     lock_order,
-    lock_payment,
     next_key,
     note_failure,
     open_call,
@@ -357,48 +353,10 @@ def create_payment_link(*, payment: Payment, actor: Actor = None) -> Payment:
         locked.save(update_fields=["checkout_session_id", "checkout_url", "updated_at"])
         if payment_refusal(locked):  # voided, or the order closed, while Stripe answered
             return None  # kept for the record; nobody is sent the link
-        events.payment_link_sent(locked.order, locked, actor)
-        tasks.send_payment_link_email.delay_on_commit(locked.pk)
+        events.payment_link_sent(locked.order, locked, actor)  # notifications e-mails it
         return None
 
     return call_gateway(payment, prepare=prepare, send=send, conclude=conclude)
-
-
-def email_payment_link(*, payment_id: int) -> bool:
-    """E-mail a payment link to the customer, at most once per payment, and never while a row
-    is locked: the payment is claimed under its lock, the mail goes out after that commits,
-    and the EMAIL_SENT event records it. A failed send gives the claim back for the retry."""
-    payment = Payment.objects.filter(pk=payment_id).first()
-    if payment is None or not payment.checkout_url:
-        return False
-    with transaction.atomic():
-        payment = lock_payment(payment)
-        order = payment.order
-        sent = order.events.filter(
-            type=OrderEvent.Type.EMAIL_SENT, data__kind="payment_link", data__payment=payment.pk
-        )
-        if payment.link_email_claimed_at or payment_refusal(payment) or sent.exists():
-            return False
-        payment.link_email_claimed_at = timezone.now()
-        payment.save(update_fields=["link_email_claimed_at"])
-    delivered = False
-    try:
-        send_mail(
-            subject=f"Pay for your order {order.number}",
-            message=render_to_string(
-                "payments/email/payment_link.txt", {"order": order, "payment": payment}
-            ),
-            from_email=None,
-            recipient_list=[order.email],
-        )
-        delivered = True
-    finally:
-        if not delivered:
-            Payment.objects.filter(pk=payment.pk).update(link_email_claimed_at=None)
-    with transaction.atomic():
-        order = lock_order(order.pk)
-        events.payment_link_emailed(order, payment, order.email)
-    return True
 
 
 def complete_simulated_checkout(*, payment: Payment, card_number: str) -> Payment:

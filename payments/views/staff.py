@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from core.csv_export import csv_export, exports, filtered_export
 from core.exceptions import DomainError
 from core.idempotency import run_posted
 from core.pagination import CappedPaginator
@@ -381,12 +382,69 @@ def finance_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+PAYMENT_COLUMNS = (
+    ("order", "order__number"),
+    ("channel", "order__channel__code"),
+    ("created_at", "created_at"),
+    ("customer_name", "order__customer__name"),
+    ("customer_email", "order__email"),
+    ("method", "method"),
+    ("gateway", "gateway"),
+    ("gateway_reference", "gateway_reference"),
+    ("card_brand", "card_brand"),
+    ("card_last4", "card_last4"),
+    ("status", "status"),
+    ("amount", "amount"),
+    ("authorized", "authorized_amount"),
+    ("captured", "captured_amount"),
+    ("refunded", "refunded_amount"),
+    ("currency", "currency"),
+    ("authorization_expires_at", "authorization_expires_at"),
+    ("failure_message", "failure_message"),
+    ("disputed_at", "disputed_at"),
+    ("dispute_reason", "dispute_reason"),
+    ("dispute_amount", "dispute_amount"),
+)
+
+
+@staff_view("payments.view_payment")
+@require_GET
+@exports("payments:list")
+def finance_export(request: HttpRequest) -> HttpResponse:
+    return filtered_export(
+        request,
+        PaymentFilter,
+        selectors.finance_payments(),
+        name="payments",
+        columns=PAYMENT_COLUMNS,
+    )
+
+
 @staff_view("payments.view_payment")
 @require_GET
 def refund_due(request: HttpRequest) -> HttpResponse:
     """Finance's refund-due queue: orders holding money they are not owed, a page at a time."""
     page = Paginator(selectors.refund_due_orders(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "payments/refund_due.html", {"page": page})
+
+
+REFUND_DUE_COLUMNS = (
+    ("order", "number"),
+    ("customer_name", "customer__name"),
+    ("status", "status"),
+    ("order_total", "total"),
+    ("refund_due", "refund_due"),
+    ("currency", "currency"),
+)
+
+
+@staff_view("payments.view_payment")
+@require_GET
+@exports("payments:refund_due")
+def refund_due_export(request: HttpRequest) -> HttpResponse:
+    return csv_export(
+        request, selectors.refund_due_orders(), name="refunds-due", columns=REFUND_DUE_COLUMNS
+    )
 
 
 @staff_view("orders.view_order", "payments.view_payment")

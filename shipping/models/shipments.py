@@ -160,6 +160,12 @@ class Shipment(TimeStampedModel):
                 condition=Q(manifest__isnull=True, shipped_at__isnull=False),
                 name="shipment_unmanifested_idx",
             ),
+            # the API's "shipped since" filter: an integration polling for what left lately
+            models.Index(
+                fields=["shipped_at"],
+                condition=Q(shipped_at__isnull=False),
+                name="shipment_shipped_at_idx",
+            ),
             # the global search and a webhook of a carrier we cannot tell apart by its URL
             models.Index(
                 fields=["tracking_number"],

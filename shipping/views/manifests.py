@@ -2,11 +2,13 @@
 the manifests' PDFs."""
 
 from django.contrib import messages
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.csv_export import csv_export, exports
 from core.exceptions import DomainError
 from core.parsing import clean_text, parse_ascii_int
 from core.permissions import staff_view
@@ -27,6 +29,11 @@ def _location(code: str) -> Location | None:
     return (code and locations.filter(code=code).first()) or locations.first()
 
 
+def _manifests_of(location: Location | None) -> QuerySet[Manifest]:
+    """The location's manifests, newest first."""
+    return Manifest.objects.filter(location=location) if location else Manifest.objects.none()
+
+
 @staff_view(VIEW_MANIFESTS)
 @require_GET
 def manifest_list(request: HttpRequest) -> HttpResponse:
@@ -35,15 +42,30 @@ def manifest_list(request: HttpRequest) -> HttpResponse:
         "locations": Location.objects.filter(is_active=True).only("code", "name"),
         "location": location,
         "ready": manifests.ready_to_manifest(location) if location else [],
-        "recent": (
-            Manifest.objects.filter(location=location)
-            .select_related("carrier", "created_by")
-            .defer("pdf")[:RECENT_MANIFESTS]
-            if location
-            else []
-        ),
+        "recent": _manifests_of(location)
+        .select_related("carrier", "created_by")
+        .defer("pdf")[:RECENT_MANIFESTS],
     }
     return render(request, "shipping/shipments/manifests.html", context)
+
+
+MANIFEST_COLUMNS = (
+    ("manifest", "pk"),
+    ("location", "location__code"),
+    ("carrier", "carrier__name"),
+    ("closed_at", "created_at"),
+    ("closed_by", "created_by__username"),
+    ("parcels", Count("shipments")),
+)
+
+
+@staff_view(VIEW_MANIFESTS)
+@require_GET
+@exports("shipping:manifest_list")
+def manifest_export(request: HttpRequest) -> HttpResponse:
+    """Every manifest of the location, not only the recent ones the page shows."""
+    manifests_there = _manifests_of(_location(request.GET.get("location", "")))
+    return csv_export(request, manifests_there, name="manifests", columns=MANIFEST_COLUMNS)
 
 
 @staff_view(*CLOSE_MANIFESTS)

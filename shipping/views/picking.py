@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.csv_export import csv_export, exports
 from core.exceptions import DomainError
 from core.idempotency import run_posted
 from core.parsing import parse_ascii_int
@@ -155,6 +156,26 @@ def pick_queue(request: HttpRequest) -> HttpResponse:
     chosen = _chosen_location(request, choices)
     location = None if chosen is None else Location.objects.get(pk=chosen)
     return _render_queue(request, location, choices)
+
+
+PICK_QUEUE_COLUMNS = (
+    ("order", "line__order__number"),
+    ("ship_by", "line__order__ship_by"),
+    ("sku", "line__sku"),
+    ("product", "line__name"),
+    ("bin", "bin"),
+    ("units", "units"),
+)
+
+
+@staff_view(VIEW)
+@require_GET
+@exports("shipping:pick_queue")
+def pick_queue_export(request: HttpRequest) -> HttpResponse:
+    """The whole queue of the location the page shows, every page of it."""
+    chosen = _chosen_location(request, selectors.pick_location_choices())
+    rows = selectors.pick_queue_export(chosen)
+    return csv_export(request, rows, name="pick-queue", columns=PICK_QUEUE_COLUMNS)
 
 
 @staff_view(VIEW, PICK)

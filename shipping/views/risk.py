@@ -2,12 +2,14 @@
 someone of Customer service or the Warehouse, or resolve it with a note."""
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.csv_export import csv_export, exports, in_keyset_order
 from core.exceptions import DomainError
 from core.pagination import capped_count_label, keyset_page
 from core.parsing import clean_text, parse_ascii_int
@@ -19,11 +21,11 @@ from ..services import risk
 VIEW_AT_RISK = "shipping.view_atrisk"
 OWN_AT_RISK = (VIEW_AT_RISK, "shipping.own_at_risk")
 PER_PAGE = 50
+QUEUE_SORT = "deadline"  # most urgent first
 
 
-@staff_view(VIEW_AT_RISK)
-@require_GET
-def at_risk_list(request: HttpRequest) -> HttpResponse:
+def _open_items(request: HttpRequest) -> tuple[QuerySet[AtRisk], str, bool]:
+    """The open items the queue's filters pick: of a kind (``kind``), the user's (``mine=1``)."""
     items = AtRisk.objects.filter(resolved_at__isnull=True)
     kind = request.GET.get("kind", "")
     if kind in AtRisk.Kind.values:
@@ -31,9 +33,16 @@ def at_risk_list(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     if mine:
         items = items.filter(owner=request.user)
+    return items, kind, mine
+
+
+@staff_view(VIEW_AT_RISK)
+@require_GET
+def at_risk_list(request: HttpRequest) -> HttpResponse:
+    items, kind, mine = _open_items(request)
     page = keyset_page(
         items.select_related("order", "shipment", "owner"),
-        sort="deadline",
+        sort=QUEUE_SORT,
         per_page=PER_PAGE,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
@@ -51,6 +60,26 @@ def at_risk_list(request: HttpRequest) -> HttpResponse:
         "people": list(risk.assignable_users().only("id", "username")) if may_own else [],
     }
     return render(request, "shipping/risk/queue.html", context)
+
+
+AT_RISK_COLUMNS = (
+    ("order", "order__number"),
+    ("shipment", "shipment_id"),
+    ("kind", "kind"),
+    ("reason", "reason"),
+    ("deadline", "deadline"),
+    ("owner", "owner__username"),
+    ("opened_at", "opened_at"),
+)
+
+
+@staff_view(VIEW_AT_RISK)
+@require_GET
+@exports("shipping:at_risk_list")
+def at_risk_export(request: HttpRequest) -> HttpResponse:
+    items, _, _ = _open_items(request)
+    ordered = in_keyset_order(items, QUEUE_SORT)
+    return csv_export(request, ordered, name="at-risk", columns=AT_RISK_COLUMNS)
 
 
 def _open_item(item_id: int) -> AtRisk:

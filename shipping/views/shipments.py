@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from core.csv_export import exports, filtered_export
 from core.pagination import capped_count, count_label, keyset_page
 from core.permissions import staff_view
 from core.rows import Badges, RowUrl, safe_rows
@@ -186,6 +187,37 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
     }
     template = "shipping/shipments/list.html"
     return render(request, f"{template}#shipment-table" if fragment else template, context)
+
+
+SHIPMENT_COLUMNS = (
+    ("shipment", "pk"),
+    ("order", "order__number"),
+    ("created_at", "created_at"),
+    ("location", "location__code"),
+    ("carrier", "carrier__name"),
+    ("service", "service__name"),
+    ("status", "status"),
+    ("tracking_number", "tracking_number"),
+    ("tracking_url", "tracking_url"),
+    ("estimated_delivery", "estimated_delivery"),
+    ("shipped_at", "shipped_at"),
+    ("delivered_at", "delivered_at"),
+    ("label_error", "label_error"),
+)
+
+
+@staff_view(VIEW_SHIPMENTS)
+@require_GET
+@exports("shipping:shipment_list")
+def shipment_export(request: HttpRequest) -> HttpResponse:
+    return filtered_export(
+        request,
+        ShipmentFilter,
+        Shipment.objects.all(),
+        name="shipments",
+        columns=SHIPMENT_COLUMNS,
+        keyset_sort=SORT,
+    )
 
 
 # What the timeline says for our own steps without a description, and for carrier scans.

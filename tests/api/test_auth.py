@@ -1,5 +1,7 @@
-"""Tokens, scopes, staff sessions and the rate limit."""
+"""Tokens, scopes, staff sessions and the rate limit: on the orders endpoints in detail, and on
+every API endpoint the URL resolver lists (so those added later are held to them too)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.models import IntegrationToken
+from api.models import IntegrationToken, Scope
 from api.services import revoke_token
 from core.permissions import routes
 from tests import factories
@@ -122,19 +124,86 @@ def test_the_rate_is_per_token(api, api_client_for, settings):
     assert other.get(ORDERS).status_code == 200
 
 
-def test_every_api_endpoint_without_a_token_is_401(channel, warehouse):
-    product = factories.ProductFactory()
-    factories.stock(product, warehouse, 1)
-    order = factories.place(
-        channel=channel, customer=factories.CustomerFactory(), items=[(product, 1)]
-    )
-    api_routes = [route for route in routes() if route.name.startswith("api:")]
-    assert {route.name for route in api_routes} > PUBLIC
-    for route in api_routes:
-        if route.name in PUBLIC:
-            assert APIClient().get(reverse(route.name)).status_code == 200, route.name
+# --- every endpoint, as the URL resolver lists them (those added later included) ------------
+
+CONVERTER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+WRITES = ("post", "put", "patch", "delete")
+
+
+def api_endpoints() -> list[tuple[str, str, list[str]]]:
+    """(name, url, methods) of every API view but the public docs: the URL with a made-up value
+    for each parameter (authentication, scopes and the throttle come before any lookup)."""
+    endpoints = []
+    for route in routes():
+        if not route.name.startswith("api:") or route.name in PUBLIC:
             continue
-        kwargs = {name: order.number for name in route.kwarg_names}
-        url = reverse(route.name, kwargs=kwargs)
-        assert APIClient().get(url).status_code == 401, route.name
-        assert APIClient().post(url, {}, format="json").status_code == 401, route.name
+        kwargs = {
+            found["name"]: 1 if found["converter"] in ("int", "path_int") else "X-1"
+            for found in CONVERTER.finditer(route.route)
+        }
+        view = route.view.cls
+        methods = [m for m in view.http_method_names if m not in ("options", "head")]
+        methods = [method for method in methods if hasattr(view, method)]
+        endpoints.append((route.name, reverse(route.name, kwargs=kwargs), methods))
+    return endpoints
+
+
+def call(client, method: str, url: str):
+    return getattr(client, method)(url, {}, format="json") if method in WRITES else client.get(url)
+
+
+def test_every_api_endpoint_without_a_token_is_401():
+    endpoints = api_endpoints()
+    assert {name for name, *_ in endpoints} >= {"api:orders", "api:order", "api:order_cancel"}
+    for path in ("api:schema", "api:docs", "api:redoc"):
+        assert APIClient().get(reverse(path)).status_code == 200, path
+
+    for name, url, methods in endpoints:
+        for method in {*methods, "get", "post"}:
+            assert call(APIClient(), method, url).status_code == 401, (name, method)
+
+
+def test_every_api_endpoint_refuses_a_token_without_its_scope(api_client_for):
+    client = api_client_for(scopes=[])
+
+    for name, url, methods in api_endpoints():
+        for method in methods:
+            response = call(client, method, url)
+            assert response.status_code == 403, (name, method)
+            assert response.json()["code"] == "missing_scope", (name, method)
+
+
+@pytest.mark.parametrize("kind", ["read", "write"])
+def test_reads_need_a_read_scope_and_writes_a_write_scope(api_client_for, kind):
+    """A token with every scope of the other kind is refused: no write takes a read scope
+    (nor a read a write scope)."""
+    other = "write" if kind == "read" else "read"
+    client = api_client_for(scopes=[s for s in Scope.values if s.endswith(f":{other}")])
+
+    for name, url, methods in api_endpoints():
+        for method in methods:
+            if (method in WRITES) == (kind == "write"):
+                response = call(client, method, url)
+                assert response.status_code == 403, (name, method)
+                assert response.json()["code"] == "missing_scope", (name, method)
+
+
+def test_a_staff_session_never_writes_through_any_endpoint(client):
+    client.force_login(factories.UserFactory(username="root", is_superuser=True))
+
+    for name, url, methods in api_endpoints():
+        for method in set(methods) & set(WRITES):
+            response = getattr(client, method)(url, {}, content_type="application/json")
+            assert response.status_code == 403, (name, method)
+            assert response.json()["code"] == "read_only_session", (name, method)
+
+
+def test_every_api_endpoint_is_throttled_per_token_with_retry_after(api, settings):
+    settings.OMS_API_RATE = "1/min"
+    api.get(ORDERS)  # the token's one request this minute
+
+    for name, url, methods in api_endpoints():
+        for method in methods:
+            response = call(api, method, url)
+            assert response.status_code == 429, (name, method)
+            assert int(response["Retry-After"]) > 0, (name, method)

@@ -106,3 +106,17 @@ def test_two_concurrent_posts_with_one_key_place_one_order_and_answer_alike(chan
     assert results[0][:2] == results[1][:2]
     assert results[0][0] == 201
     assert sorted(str(replayed) for *_, replayed in results) == ["None", "true"]
+
+
+# --- every POST of the schema (those added later included) ----------------------------------
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_key_on_every_post(client):
+    paths = client.get("/api/v1/schema/?format=json").json()["paths"]
+
+    posts = {path: item["post"] for path, item in paths.items() if "post" in item}
+    assert posts
+    for path, operation in posts.items():
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        assert "Idempotency-Key" in headers, path

@@ -3,32 +3,18 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from importer.models import ImportJob
 from inventory.models import StockLevel, StockMovement
 from orders.models import CustomerOrderTotals, Order, OrderEvent, OrderLine
 from tests import factories
-from tests.factories import stock
 
 from .helpers import ORDER_HEADERS, csv_of, import_now, job_for, order_rows
 
 pytestmark = pytest.mark.django_db
 Status = ImportJob.Status
-
-
-@pytest.fixture
-def catalogue(warehouse):
-    factories.SalesChannelFactory(code="web")
-    products = [factories.ProductFactory(sku=f"MUG-{n}") for n in range(1, 4)]
-    for product in products:
-        stock(product, warehouse, 50)
-    customers = [factories.CustomerFactory(email=f"c{n}@example.com") for n in range(5)]
-    return {
-        "emails": [customer.email for customer in customers],
-        "skus": [product.sku for product in products],
-        "customers": customers,
-    }
 
 
 def test_one_bad_row_in_ten_thousand_writes_nothing_and_is_named(catalogue):
@@ -80,7 +66,9 @@ def test_the_fixed_file_imports_every_row(catalogue):
     assert event.actor == user
     assert OrderEvent.objects.count() == Order.objects.count()
     totals = CustomerOrderTotals.objects.get(customer=order.customer, currency=order.currency)
-    assert totals.order_count == Order.objects.filter(customer=order.customer).count()
+    theirs = Order.objects.filter(customer=order.customer)
+    assert totals.order_count == theirs.count()
+    assert totals.lifetime_value == theirs.aggregate(value=Sum("total"))["value"]
 
 
 def test_historical_orders_reserve_no_stock_and_send_no_email(

@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from inventory.models import StockLevel
+from notifications import tasks as notifications
 from orders import services
 from orders.exceptions import InvalidTransition, OrderValidationError, transition_refusal
 from orders.models import HoldReason, OrderEvent, OrderStatus
@@ -532,8 +533,8 @@ def test_asking_what_confirmation_waits_for_keeps_the_page_bounded(
 def test_placed_email_says_received_and_confirmation_sends_the_confirmed_email(
     order, mailoutbox, django_capture_on_commit_callbacks
 ):
-    services.send_customer_email(order_id=order.pk, kind="placed")
-
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_event(order.events.get(type=OrderEvent.Type.PLACED).pk)
     with django_capture_on_commit_callbacks(execute=True):
         services.confirm_order(order=order)
 
@@ -544,5 +545,6 @@ def test_placed_email_says_received_and_confirmation_sends_the_confirmed_email(
     assert confirmed.subject == f"Your order {order.number} is confirmed"
     assert order.number in confirmed.body
     # once: a second run of the task (a redelivery) sends nothing more
-    assert services.send_customer_email(order_id=order.pk, kind="confirmed") is False
+    confirmation = order.events.get(type=OrderEvent.Type.CONFIRMED)
+    assert notifications.notify_event.delay(confirmation.pk).result == 0
     assert len(mailoutbox) == 2

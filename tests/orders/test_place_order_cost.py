@@ -13,7 +13,8 @@ from core import deferred, idempotency
 from inventory import services as inventory
 from inventory.exceptions import InsufficientStock
 from inventory.models import StockLevel
-from orders import tasks
+from notifications import tasks as notifications
+from notifications.models import Notification
 from orders.models import Allocation, FulfilmentStatus, Order, OrderEvent, OrderLine
 from orders.signals import order_event_recorded
 from tests import factories
@@ -164,32 +165,40 @@ def order(channel, customer, warehouse):
     return place(channel=channel, customer=customer, items=[(product, 1)])
 
 
+@pytest.fixture
+def email(order, django_capture_on_commit_callbacks) -> Notification:
+    """The order's "received" e-mail, logged; sending it is left to each test."""
+    with django_capture_on_commit_callbacks():
+        notifications.notify_event.delay(order.events.get(type=OrderEvent.Type.PLACED).pk)
+    return Notification.objects.get(order=order)
+
+
 @pytest.mark.django_db
-def test_outside_a_request_an_eager_task_runs_at_once(order, mailoutbox):
-    assert tasks.send_order_email.delay(order.pk, "placed").result is True
+def test_outside_a_request_an_eager_task_runs_at_once(email, mailoutbox):
+    assert notifications.send_notification.delay(email.pk).result is True
     assert len(mailoutbox) == 1
 
 
 @pytest.mark.django_db
-def test_in_a_request_an_eager_task_waits_for_the_response_to_close(order, mailoutbox):
+def test_in_a_request_an_eager_task_waits_for_the_response_to_close(order, email, mailoutbox):
     deferred.start_collecting()  # request_started
-    result = tasks.send_order_email.delay(order.pk, "placed")
+    notifications.send_notification.delay(email.pk)
 
     assert mailoutbox == []
     assert not order.events.filter(type=OrderEvent.Type.EMAIL_SENT).exists()
 
     deferred.run_collected()  # request_finished
     assert len(mailoutbox) == 1
-    assert order.events.get(type=OrderEvent.Type.EMAIL_SENT).data["attempt"] == result.id
+    assert order.events.get(type=OrderEvent.Type.EMAIL_SENT).data["notification"] == email.pk
 
-    tasks.send_order_email.delay(order.pk, "placed")  # no longer collecting: at once, a no-op
+    notifications.send_notification.delay(email.pk)  # no longer collecting: at once, a no-op
     assert len(mailoutbox) == 1
 
 
 @pytest.mark.django_db
-def test_collected_tasks_are_handed_back_unrun(order, mailoutbox):
+def test_collected_tasks_are_handed_back_unrun(email, mailoutbox):
     with deferred.collected_tasks() as collected:
-        tasks.send_order_email.delay(order.pk, "placed")
+        notifications.send_notification.delay(email.pk)
 
     assert (len(collected), mailoutbox) == (1, [])
     collected[0]()

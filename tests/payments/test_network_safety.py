@@ -14,6 +14,7 @@ import pytest
 from django.core.mail.backends import locmem
 from django.db import OperationalError, connections, transaction
 
+from notifications import tasks as notifications
 from orders import services as order_services
 from orders.models import HoldReason, Order, OrderEvent, OrderStatus, SalesChannel
 from payments import services, tasks
@@ -221,10 +222,13 @@ def test_the_payment_link_email_is_sent_with_no_row_locked_and_once(settings, ma
 
     assert LockProbeBackend.probes == [True]
     assert len(mailoutbox) == 1
-    assert tasks.send_payment_link_email.delay(payment.pk).result is False
+    (link,) = order.events.filter(type=T.PAYMENT_LINK_SENT)
+    assert notifications.notify_event.delay(link.pk).result == 0  # handled again: not resent
     assert len(mailoutbox) == 1
     (sent,) = order.events.filter(type=T.EMAIL_SENT, data__kind="payment_link")
-    assert sent.data["payment"] == payment.pk
+    assert order.notifications.get(pk=sent.data["notification"]).context["url"] == (
+        payment.checkout_url
+    )
 
 
 # --- one payable link per order, none on a closed order ---------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from celery.exceptions import Retry
 from django.db import connections
 
+from notifications import tasks as notifications
 from orders import services as order_services
 from orders.exceptions import ConfirmationBlocked
 from orders.models import OrderEvent, OrderStatus, SalesChannel
@@ -399,8 +400,9 @@ def test_a_phone_order_gets_a_payment_link_by_email(
         T.EMAIL_SENT,
         T.PAYMENT_LINK_SENT,
     ]
-    # the e-mail task run again sends nothing more
-    assert tasks.send_payment_link_email.delay(payment.pk).result is False
+    # the e-mail decided again sends nothing more
+    link = order.events.get(type=T.PAYMENT_LINK_SENT)
+    assert notifications.notify_event.delay(link.pk).result == 0
 
 
 def test_confirming_requires_payment_on_a_channel_that_says_so(
@@ -436,9 +438,10 @@ def test_a_channel_that_captures_on_confirmation_captures_when_the_order_is_conf
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         order_services.confirm_order(order=order)
 
-    # the capture, the customer's confirmation e-mail, and publishing order.confirmed and
-    # payment.captured to webhooks
-    assert len(callbacks) == 4
+    # the capture; the customer's confirmation e-mail (decided, then sent); publishing
+    # order.confirmed and payment.captured to webhooks; the invoice (issued, drawn) and its
+    # e-mail (decided, then sent)
+    assert len(callbacks) == 9
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CAPTURED
     assert len(stripe_on.requests_to("POST", CAPTURES)) == 1
