@@ -24,6 +24,7 @@ SECTIONS = (
     # the shipments list: the one fulfilment page every role that has fulfilment may open
     Section("shipping", "Fulfilment", "shipping:shipment_list"),
     Section("payments", "Finance", "payments:list"),
+    Section("reports", "Reports", "reports:index"),
     Section("notifications", "Notifications", "notifications:list"),
     Section("importer", "Imports", "importer:index"),
     Section("webhooks", "Webhooks", "webhooks:list"),

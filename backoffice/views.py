@@ -13,8 +13,9 @@ from core.permissions import staff_view
 from core.roles import VIEW_CUSTOMERS
 from customers.selectors import search_customers
 from inventory.search import search_products
+from queues import selectors as queues
 
-from . import selectors
+from . import dashboard, selectors
 
 MIN_SEARCH_LENGTH = 2
 # Money on the home page (revenue, order totals) is for the roles that handle payments.
@@ -30,13 +31,19 @@ SEARCHES = {
 @staff_view()
 def home(request: HttpRequest) -> HttpResponse:
     """Today's work at a glance; each figure only for users allowed to open what it counts,
-    and money only for those who handle it: Warehouse sees its queues, not the revenue."""
+    and money only for those who handle it: Warehouse sees its queues, not the revenue.
+    The queues of the user's role come with a capped count each ("99+")."""
     today = timezone.localdate()
     sees_money = request.user.has_perm(SEES_MONEY)
-    context = {"today": today, "sees_money": sees_money}
+    context = {
+        "today": today,
+        "sees_money": sees_money,
+        "queues": queues.counts(queues.home_queues(request.user)),
+    }
     if request.user.has_perm("orders.view_order"):
         context["orders"] = selectors.order_figures(today, with_revenue=sees_money)
         context["recent_orders"] = selectors.recent_orders()
+        context["sales"] = dashboard.sales_panel(today, with_revenue=sees_money)
     if request.user.has_perm("inventory.view_product"):
         context["low_stock"] = selectors.low_stock_count()
     return render(request, "backoffice/home.html", context)

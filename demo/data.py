@@ -415,7 +415,14 @@ ORDER_NOTES = (
     "Please call before delivery.",
     "Birthday present: no prices on the packing slip.",
 )
-EMAIL_STEP = {"placed": "place", "confirmed": "confirm", "shipped": "ship", "cancelled": "cancel"}
+EMAIL_STEP = {  # notifications.models.Kind: the step of the order's story each e-mail follows
+    "order_received": "place",
+    "order_confirmed": "confirm",
+    "shipped": "ship",
+    "out_for_delivery": "ship",
+    "delivered": "deliver",
+    "cancelled": "cancel",
+}
 EVENT_STEP = {
     OrderEvent.Type.PLACED: "place",
     OrderEvent.Type.DRAFT_CREATED: "place",

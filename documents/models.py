@@ -141,7 +141,8 @@ class Document(models.Model):
         return self.number or f"{self.get_kind_display()} {self.pk}"
 
     def save(self, *args, **kwargs) -> None:
-        """An issued invoice or credit note may only get its PDF (once) and its sent time."""
+        """An issued invoice or credit note may only get its PDF (once) and its sent time
+        (migration 0003's trigger holds the same rule for writes that bypass the model)."""
         if self.pk is not None and self.is_legal:
             fields = kwargs.get("update_fields")
             if fields is None or not set(fields) <= WRITABLE_ONCE | WRITABLE:

@@ -36,6 +36,11 @@ from .models import NUMBER_PREFIXES, Document, DocumentCounter, Kind
 Actor = AbstractBaseUser | None
 
 
+class CannotReissue(DomainError):
+    def __init__(self, message: str, code: str = "cannot_reissue"):
+        super().__init__(message, code)
+
+
 class NothingToCredit(DomainError):
     def __init__(self, message: str = "There is no invoice left to credit.", code="nothing"):
         super().__init__(message, code)
@@ -193,6 +198,26 @@ def _attach(document: Document, data: bytes) -> bool:
         return False
     document.file.name, document.sha256 = name, sha256
     return True
+
+
+def reissue_document(*, document: Document, actor: Actor = None) -> Document:
+    """A new copy of a kept shipping label (from the shipment as it is now). Invoices and
+    credit notes are never re-issued this way: ``reissue_invoice`` credits and invoices anew."""
+    if document.is_legal or document.shipment_id is None:
+        raise CannotReissue("Only a kept shipping document can be issued again.")
+    shipment = Shipment.objects.only("pk", "order_id", "label_pdf").get(pk=document.shipment_id)
+    if not shipment.label_pdf:
+        raise CannotReissue("The parcel has no label any more.", code="no_label")
+    copy = Document.objects.create(
+        order_id=shipment.order_id,
+        kind=document.kind,
+        shipment=shipment,
+        content_type=document.content_type,
+        created_by=_saved(actor),
+    )
+    _attach(copy, bytes(shipment.label_pdf))
+    signals.document_issued.send(sender=Document, document=copy)
+    return copy
 
 
 def draw_document(*, document: Document) -> Document:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("orders/<str:number>/issue/", views.issue, name="issue"),
     path("orders/<str:number>/reissue/", views.reissue, name="reissue"),
     path("<int:document_id>/download/", views.download, name="download"),
+    path("<int:document_id>/reissue/", views.reissue_copy, name="reissue_copy"),
 ]

@@ -33,6 +33,7 @@ def _panel(request: HttpRequest, order: Order, *, error: str = "", notice: str =
         "order": order,
         "documents": documents,
         "may_issue": may_issue and invoice is None,
+        "may_copy": may_issue,
         "may_reissue": may_issue and invoice is not None and selectors.uncredited(invoice) > 0,
         "drawing": any(not document.file for document in documents),
         "error": error,
@@ -72,6 +73,23 @@ def _act(request: HttpRequest, number: str, action: str, success: str) -> HttpRe
     except DomainError as error:
         return _panel(request, order, error=error.message)
     return _panel(request, order, notice=success.format(**result))
+
+
+@staff_view(ISSUE)
+@require_POST
+def reissue_copy(request: HttpRequest, document_id: int) -> HttpResponse:
+    """Issue a kept shipping label again (a new document; the old one stays)."""
+    document = get_object_or_404(Document.objects.select_related("order"), pk=document_id)
+    order = document.order
+
+    def work() -> dict:
+        return {"copy": services.reissue_document(document=document, actor=request.user).pk}
+
+    try:
+        run_posted(request, scope=f"documents.copy:{document.pk}", work=work)
+    except DomainError as error:
+        return _panel(request, order, error=error.message)
+    return _panel(request, order, notice=f"{document.get_kind_display()} issued again.")
 
 
 @staff_view(ISSUE)

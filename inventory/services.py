@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Now
 
 from core.limits import INTEGER_COLUMN_MAX, check_money, check_quantity
 from core.money import ZERO
@@ -84,6 +85,7 @@ def _move(
         .update(
             on_hand=F("on_hand") + quantity,
             reserved=F("reserved") - release_reserved,
+            updated_at=Now(),
         )
     )
     if not updated:
@@ -270,7 +272,7 @@ locked AS MATERIALIZED (
     FOR UPDATE OF level
 )
 UPDATE inventory_stocklevel AS level
-SET reserved = level.reserved + wanted.quantity
+SET reserved = level.reserved + wanted.quantity, updated_at = statement_timestamp()
 FROM wanted, locked
 WHERE level.id = locked.id
   AND level.product_id = wanted.product_id
@@ -319,7 +321,7 @@ def _reserve_rows(wanted: dict[tuple[int, int], int]) -> set[tuple[int, int]]:
             product_id=product_id,
             location_id=location_id,
             on_hand__gte=F("reserved") + F("safety_stock") + quantity,
-        ).update(reserved=F("reserved") + quantity)
+        ).update(reserved=F("reserved") + quantity, updated_at=Now())
     }
 
 
@@ -328,7 +330,7 @@ def release(*, product: Product, location: Location, quantity: int) -> None:
     _require_positive(quantity)
     updated = StockLevel.objects.filter(
         product=product, location=location, reserved__gte=quantity
-    ).update(reserved=F("reserved") - quantity)
+    ).update(reserved=F("reserved") - quantity, updated_at=Now())
     if not updated:
         raise StockError(
             f"Cannot release {quantity} of {product.sku} at {location.code}: not reserved.",

@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders.models import Order, OrderLine, SalesChannel
+from portal.links import status_url
 from shipping.models import Carrier, Shipment
 
-from . import status
 from .models import Notification
 from .rules import RULES, Category
 
@@ -79,8 +79,8 @@ def _status_url(kind: str, order: Order | None) -> str:
     if order is None or RULES[kind].category == Category.STAFF:
         return ""
     if order.pk is None:  # the sample order of the previews
-        return f"{settings.OMS_SITE_URL.rstrip('/')}/notifications/o/{order.number}/sample/"
-    return status.status_url(order)
+        return f"{settings.OMS_SITE_URL.rstrip('/')}/status/sample/"
+    return status_url(order)
 
 
 def _estimate(shipment: Shipment | None, context: dict[str, Any]) -> date | None:

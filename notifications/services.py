@@ -40,6 +40,8 @@ ERROR_LENGTH = Notification._meta.get_field("error").max_length
 KEY_LENGTH = Notification._meta.get_field("dedupe_key").max_length
 # What the provider's tracking says, for the log; a bounce or complaint flags the address.
 FLAGGING_EVENTS = frozenset({"bounced", "complained"})
+# The message never reached the inbox: it is failed (and listed to retry once fixed).
+UNDELIVERED_EVENTS = frozenset({"bounced", "rejected"})
 
 
 class NotificationError(DomainError):
@@ -311,8 +313,8 @@ def apply_delivery_report(
     *, message_id: str, event_type: str, recipient: str = "", description: str = ""
 ) -> Notification | None:
     """The provider's tracking webhook: note its word on the message (delivered, opened,
-    bounced…); a bounce marks the message failed, and a bounce or a complaint flags the
-    customer's address so nothing more is sent to it."""
+    bounced…); a bounce or a rejection marks the message failed, and a bounce or a complaint
+    flags the customer's address so nothing more is sent to it."""
     if not message_id:
         return None
     notification = (
@@ -325,9 +327,10 @@ def apply_delivery_report(
         return None
     notification.delivery_status = event_type[:30]
     fields = ["delivery_status", "updated_at"]
-    if event_type == "bounced":
+    if event_type in UNDELIVERED_EVENTS:
         notification.status = Status.FAILED
-        notification.error = f"Bounced: {description or 'no reason given'}"[:ERROR_LENGTH]
+        reason = description or "no reason given"
+        notification.error = f"{event_type.capitalize()}: {reason}"[:ERROR_LENGTH]
         fields += ["status", "error"]
     notification.save(update_fields=fields)
     customer = notification.customer

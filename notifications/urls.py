@@ -26,11 +26,4 @@ urlpatterns = [
     path("templates/<slug:kind>/", views.preview, name="preview"),
     path("templates/<slug:kind>/html/", views.preview_html, name="preview_html"),
     path("anymail/", include((_tracking_webhooks(), "anymail"))),
-    # the customer's order-status page: public, opened by the signed link in every e-mail
-    path("o/<str:number>/<str:link>/", views.order_status, name="order_status"),
-    path(
-        "o/<str:number>/<str:link>/invoice/",
-        views.order_status_invoice,
-        name="order_status_invoice",
-    ),
 ]

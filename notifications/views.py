@@ -11,7 +11,7 @@ from functools import wraps
 from anymail.exceptions import AnymailConfigurationError
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -21,13 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from core import idempotency
 from core.exceptions import DomainError
 from core.permissions import staff_view
-from documents import selectors as documents
-from documents.models import Kind as DocumentKind
 from orders.models import Order
 
-from . import selectors, services, status
+from . import selectors, services
 from .models import Kind, Notification
-from .rendering import SAMPLE_CONTEXT, sample_order, shop
+from .rendering import SAMPLE_CONTEXT, sample_order
 from .rendering import render as render_message
 
 VIEW = "notifications.view_notification"
@@ -169,47 +167,3 @@ def preview(request: HttpRequest, kind: str) -> HttpResponse:
 @_email_html
 def preview_html(request: HttpRequest, kind: str) -> HttpResponse:
     return HttpResponse(_sample(kind).html)
-
-
-# --- the customer's order-status page (public: the signed link is the key) ----------------
-
-
-def _linked_order(number: str, link: str):
-    order = status.order_for_link(number, link)
-    if order is None:
-        raise Http404("This link is not valid any more.")
-    return order
-
-
-@require_GET
-def order_status(request: HttpRequest, number: str, link: str) -> HttpResponse:
-    order = _linked_order(number, link)
-    invoice = documents.latest_document(order, DocumentKind.INVOICE)
-    context = {
-        "order": order,
-        "shop": shop(),
-        "status_words": status.STATUS_WORDS.get(order.status, ""),
-        "timeline": status.timeline(order),
-        "parcels": status.parcels(order),
-        "lines": list(order.lines.only("order", "name", "quantity", "line_total")),
-        "invoice": invoice if invoice is not None and invoice.file else None,
-        "link": link,
-    }
-    response = render(request, "notifications/order_status.html", context)
-    response["X-Robots-Tag"] = "noindex"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@require_GET
-def order_status_invoice(request: HttpRequest, number: str, link: str) -> FileResponse:
-    order = _linked_order(number, link)
-    invoice = documents.latest_document(order, DocumentKind.INVOICE)
-    if invoice is None or not invoice.file:
-        raise Http404("No invoice yet.")
-    return FileResponse(
-        invoice.file.open("rb"),
-        as_attachment=True,
-        filename=invoice.filename,
-        content_type=invoice.content_type,
-    )

@@ -66,8 +66,11 @@ INSTALLED_APPS = [
     "shipping",
     "returns",
     "reports",
+    "queues",
+    "digests",
     "documents",
     "notifications",
+    "portal",
     "webhooks",
     "importer",
     "api",
@@ -133,6 +136,19 @@ else:
     # a big result through it (exports use COPY), and a transaction-pooling proxy
     # (PgBouncer) cannot keep such cursors anyway.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Reports read from a streaming replica of the database when DATABASE_REPLICA_URL is set
+# (core.db_routers; writes never go there), so their scans never slow order intake. In tests
+# the alias mirrors the test database.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db_routers.ReportingRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -208,7 +224,7 @@ OMS_SHOP = {
 } | ({"logo_url": os.environ["OMS_SHOP_LOGO_URL"]} if os.environ.get("OMS_SHOP_LOGO_URL") else {})
 # Text messages (notifications.sms): the console backend prints them; a provider's is a class.
 OMS_SMS_BACKEND = os.environ.get("OMS_SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
-# The order-status link in every customer e-mail opens the page for this many days.
+# The customer's order-status link (portal, in every customer e-mail) opens it this many days.
 OMS_STATUS_LINK_DAYS = int(os.environ.get("OMS_STATUS_LINK_DAYS", "90"))
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -280,6 +296,16 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-webhooks": {
         "task": "webhooks.tasks.send_due_deliveries",
         "schedule": timedelta(minutes=1),
+    },
+    # Scheduled reports: creates each due run once and sends it (digests/services.py says why
+    # one sweep rather than a beat entry per subscription).
+    "send-due-digests": {
+        "task": "digests.tasks.send_due_digests",
+        "schedule": timedelta(minutes=1),
+    },
+    "refresh-daily-sales": {
+        "task": "reports.tasks.refresh_daily_sales",
+        "schedule": timedelta(minutes=5),
     },
 }
 

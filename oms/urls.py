@@ -38,7 +38,12 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("imports/", include("importer.urls")),
     path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
+    path("queues/", include("queues.urls")),
+    path("digests/", include("digests.urls")),
     path("documents/", include("documents.urls")),
+    # the customer's order-status page: public, opened by the signed link in every e-mail
+    path("status/", include("portal.urls")),
     path("", include("backoffice.urls")),
 ]
 

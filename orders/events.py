@@ -328,7 +328,8 @@ def note_added(order: Order, text: str, actor: Actor) -> OrderEvent:
 
 
 def email_sent(order: Order, kind: str, recipient: str, **data: Any) -> OrderEvent:
-    """Both the timeline entry and the record that stops the same e-mail going out twice."""
+    """The timeline entry of an e-mail sent (notifications keeps the message and stops a second
+    send, by its dedupe key)."""
     label = kind.replace("_", " ")
     return record(
         order, Type.EMAIL_SENT, f"E-mail '{label}' sent to {recipient}.", None, kind=kind, **data

@@ -113,11 +113,6 @@ class Payment(TimeStampedModel):
     dispute_reason = models.CharField(max_length=100, blank=True)
     dispute_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     dispute_reference = models.CharField(max_length=255, blank=True)
-    link_email_claimed_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="When a worker took the payment-link e-mail to send (cleared if sending failed).",
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -47,10 +47,11 @@ PUBLIC = {
     "api:docs",
     "api:redoc",
 }
-# The e-mail providers' delivery and bounce reports (anymail), checked by their shared secret,
-# and the customer's order-status page and invoice, opened by the signed link in their e-mails.
+# The e-mail providers' delivery and bounce reports (anymail), checked by their shared secret.
 PUBLIC |= {route.name for route in routes() if route.name.startswith("notifications:anymail:")}
-PUBLIC |= {"notifications:order_status", "notifications:order_status_invoice"}
+# The customer's order-status page and its invoice downloads (portal): no login, the signed link
+# in their e-mails is the key, and a link that is not valid gives 404.
+PUBLIC |= {"portal:order_status", "portal:document"}
 
 # The API's endpoints authenticate by token (401, never the login page) and check scopes, not
 # staff_view: tests/api/test_auth.py walks them. Its public description stays here.
@@ -93,7 +94,7 @@ SEE_PAYMENTS = {
 # The order page's Documents panel and downloads (Finance, Manager, Customer service), and
 # issuing or re-issuing invoices (Finance, Manager).
 SEE_DOCUMENTS = {"documents:order_panel", "documents:download"}
-ISSUE_DOCUMENTS = {"documents:issue", "documents:reissue"}
+ISSUE_DOCUMENTS = {"documents:issue", "documents:reissue", "documents:reissue_copy"}
 # Customer records: personal data (e-mail, phone, addresses, order history).
 SEE_CUSTOMERS = {
     "customers:list",
@@ -283,7 +284,7 @@ def data(channel, customer, warehouse, settings, tmp_path):
             order=order, kind="order_received", recipient=order.email, dedupe_key="access"
         ).pk,
         "kind": "order_received",
-        "link": "not-a-signed-link",  # the order-status page: 404
+        "code": warehouse.code,  # a location (the API's /locations/<code>/)
         **_webhook_data(),
     }
 

@@ -135,6 +135,21 @@ def test_stock_levels_filter_by_sku_location_and_change_time(
     assert api.get(STOCK, {"updated_since": "yesterday"}).json()["field"] == "updated_since"
 
 
+@pytest.mark.parametrize("move", ["reserve", "release"])
+def test_a_reservation_alone_counts_as_a_change_since(api, mug, warehouse, move):
+    """What an ERP syncs is what is available: reserving or releasing units changes it, with
+    no ledger row."""
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    StockLevel.objects.update(updated_at=an_hour_ago)
+    since = (timezone.now() - timedelta(minutes=5)).isoformat()
+    assert api.get(STOCK, {"updated_since": since}).json()["results"] == []
+
+    getattr(inventory, move)(product=mug, location=warehouse, quantity=1)
+
+    (row,) = api.get(STOCK, {"updated_since": since}).json()["results"]
+    assert (row["location"], row["reserved"]) == ("WH-A", 4 if move == "reserve" else 2)
+
+
 @pytest.mark.parametrize(
     ("since", "rows"),
     [("2026-01-01T00:00:00+22:23", 2), ("1184-10-28T11:23:50+17:39", 2)],

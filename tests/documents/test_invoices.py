@@ -249,3 +249,18 @@ def test_invoice_terms_issue_the_invoice_to_pay_by_at_once(
         == (timezone.localdate() + timezone.timedelta(days=30)).isoformat()
     )
     assert "Payable within 30 days" in pdf_text(invoice)
+
+
+def test_the_database_refuses_changing_an_issued_invoice_behind_the_model(order):
+    from django.db import IntegrityError, transaction
+
+    invoice = services.draw_document(document=services.issue_invoice(order=order))
+    issued = Document.objects.filter(pk=invoice.pk)
+
+    for change in ({"total": Decimal("1.00")}, {"number": "INV-X"}, {"file": "other.pdf"}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            issued.update(**change)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        issued.delete()
+    issued.update(sent_at=timezone.now())  # recording the sending stays allowed
+    assert issued.get().total == Decimal("87.25")

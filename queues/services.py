@@ -1,0 +1,81 @@
+"""Giving queue items to people: take one, give it to someone, give it back. Each change of
+owner is one ``AssignmentEvent`` in the same transaction."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from core.exceptions import DomainError
+from core.queues import Queue, item_model
+
+from .models import Assignment, AssignmentEvent
+
+TAKE = "queues.take_item"
+ASSIGN = "queues.assign_item"
+
+
+class AssignmentError(DomainError):
+    code = "assignment"
+
+
+def check_may_assign(*, queue: Queue, owner, actor) -> None:
+    """Taking (owner = actor) and giving back one's own needs ``take_item``; giving to anyone
+    else ``assign_item``; the owner must be allowed to see the queue."""
+    if not actor.has_perms((queue.permission, TAKE)):
+        raise AssignmentError("You may not take items of this queue.", code="forbidden")
+    if owner is not None and owner != actor and not actor.has_perm(ASSIGN):
+        raise AssignmentError("You may take items, not give them to others.", code="forbidden")
+    if owner is not None and not (owner.is_active and owner.has_perm(queue.permission)):
+        raise AssignmentError(
+            f"{owner.get_username()} may not see {queue.title.lower()}.", field="owner"
+        )
+
+
+@transaction.atomic
+def assign_item(*, queue: Queue, item_id: int, owner, actor) -> None:
+    """Give the item to ``owner`` (None: nobody). The item must still be in the queue."""
+    check_may_assign(queue=queue, owner=owner, actor=actor)
+    item = queue.queryset().filter(pk=item_id).first()
+    if item is None:
+        raise AssignmentError("This item has left the queue.", code="gone")
+    if queue.assign is not None:  # the item keeps its own owner (shipping's at-risk items)
+        if owner is None:
+            raise AssignmentError("Resolve this item in its own queue instead.", code="owned")
+        queue.assign(item=item, owner=owner, actor=actor)
+        return
+    content_type = ContentType.objects.get_for_model(item_model(queue))
+    current = (
+        Assignment.objects.select_for_update()
+        .filter(content_type=content_type, object_id=item.pk)
+        .first()
+    )
+    previous = current.owner if current else None
+    if previous is None and owner is None or current and current.owner_id == getattr(owner, "pk", None):
+        return  # nothing changes: no event
+    if owner is not None and previous is not None and previous != actor and owner == actor:
+        if not actor.has_perm(ASSIGN):
+            raise AssignmentError(
+                f"{previous.get_username()} owns this item already.", code="taken"
+            )
+    if owner is None:
+        if previous != actor and not actor.has_perm(ASSIGN):
+            raise AssignmentError("Only its owner or a manager can give it back.", code="forbidden")
+        current.delete()
+    elif current is None:
+        Assignment.objects.create(
+            content_type=content_type,
+            object_id=item.pk,
+            queue=queue.slug,
+            owner=owner,
+            assigned_by=actor,
+        )
+    else:
+        current.owner, current.assigned_by, current.queue = owner, actor, queue.slug
+        current.save(update_fields=["owner", "assigned_by", "queue"])
+    AssignmentEvent.objects.create(
+        content_type=content_type,
+        object_id=item.pk,
+        queue=queue.slug,
+        owner=owner,
+        previous_owner=previous,
+        actor=actor,
+    )
