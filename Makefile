@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= $(shell scripts/find-python)
 
-.PHONY: install demo test lint format serve worker beat bench-fulfilment bench-api
+.PHONY: install demo test lint format serve worker beat bench-fulfilment bench-api bench-reports
 
 install: $(VENV)/.installed
 
@@ -44,3 +44,8 @@ bench-fulfilment: install
 # Issue 11's figure: API order intake against a one-insert API view (bench/api.py --help).
 bench-api: install
 	$(BIN)/python bench/api.py $(ARGS)
+
+# Issue 13's figures: the sales report and the home page against a trivial view
+# (bench/reports.py --help).
+bench-reports: install
+	$(BIN)/python bench/reports.py $(ARGS)

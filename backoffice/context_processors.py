@@ -18,13 +18,15 @@ class Section:
 
 SECTIONS = (
     Section("backoffice", "Dashboard", "backoffice:home"),
+    Section("queues", "Queues", "queues:index"),
     Section("orders", "Orders", "orders:list"),
     Section("inventory", "Inventory", "inventory:product_list"),
     Section("customers", "Customers", "customers:list"),
     # the shipments list: the one fulfilment page every role that has fulfilment may open
     Section("shipping", "Fulfilment", "shipping:shipment_list"),
     Section("payments", "Finance", "payments:list"),
-    Section("reports", "Reports", "reports:index"),
+    Section("reports", "Reports", "reports:overview"),
+    Section("digests", "Scheduled reports", "digests:list"),
     Section("notifications", "Notifications", "notifications:list"),
     Section("importer", "Imports", "importer:index"),
     Section("webhooks", "Webhooks", "webhooks:list"),

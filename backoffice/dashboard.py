@@ -98,7 +98,12 @@ def sales_panel(today: date, *, with_revenue: bool) -> SalesPanel:
         for currency in currencies:
             values = days[day][currency] if currency in days.get(day, {}) else Figures()
             rows.append(
-                {"day": day, "currency": currency, "orders": values.orders, "revenue": values.revenue}
+                {
+                    "day": day,
+                    "currency": currency,
+                    "orders": values.orders,
+                    "revenue": values.revenue,
+                }
             )
     if with_revenue:
         comparisons += [

@@ -75,6 +75,7 @@ class Queue:
     list_url: Callable[[], str] | None = None  # the domain's own full list, when it has one
     owner_field: str | None = None
     assign: Callable[..., Any] | None = None  # assign(*, item, owner, actor)
+    owner_permissions: tuple[str, ...] = ()  # beyond ``queues.take_item``, to take its items
 
     def queryset(self) -> QuerySet:
         """The items with their age's start as ``queue_since`` (NULLs left out: no age)."""
@@ -87,7 +88,9 @@ class Queue:
         if not override:
             return self.sla
         return Sla(
-            amber=timedelta(hours=override.get("amber_hours", self.sla.amber.total_seconds() / 3600)),
+            amber=timedelta(
+                hours=override.get("amber_hours", self.sla.amber.total_seconds() / 3600)
+            ),
             red=timedelta(hours=override.get("red_hours", self.sla.red.total_seconds() / 3600)),
         )
 

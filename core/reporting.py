@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import wraps
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -151,15 +152,37 @@ def reporting_alias() -> str:
     return REPLICA if REPLICA in connections.settings else "default"
 
 
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("report_memo", default=None)
+
+
 @contextmanager
 def reading_reports() -> Iterator[str]:
     """Within it, every ORM read (``core.db_routers.ReportingRouter``) goes to the reporting
-    alias, which it yields; writes still go to "default"."""
+    alias, which it yields; writes still go to "default". Functions marked ``@shared`` are
+    computed once per arguments within it."""
     token = _reading_reports.set(True)
+    memo = _memo.set({})
     try:
         yield reporting_alias()
     finally:
+        _memo.reset(memo)
         _reading_reports.reset(token)
+
+
+def shared[**P, R](function: Callable[P, R]) -> Callable[P, R]:
+    """Marks a report's query that its ``rows`` and ``headlines`` both need (the figures per
+    day): within one ``reading_reports()`` run it is computed once per arguments, not twice."""
+
+    def memoized(*args: P.args, **kwargs: P.kwargs) -> R:
+        memo = _memo.get()
+        if memo is None:
+            return function(*args, **kwargs)
+        key = (function.__module__, function.__qualname__, repr(args), repr(kwargs))
+        if key not in memo:
+            memo[key] = function(*args, **kwargs)
+        return memo[key]
+
+    return wraps(function)(memoized)
 
 
 def is_reading_reports() -> bool:

@@ -16,7 +16,7 @@ class Customer(TimeStampedModel):
     # The e-mail provider reported a bounce or a complaint for ``email``: nothing more is sent
     # to it while it is flagged (clear both fields once the address is corrected).
     email_bounced_at = models.DateTimeField(null=True, blank=True)
-    email_bounce_reason = models.CharField(max_length=300, blank=True)
+    email_bounce_reason = models.CharField(max_length=300, blank=True, db_default="")
 
     class Meta:
         ordering = ["name", "pk"]

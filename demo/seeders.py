@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from core.money import to_money
 from customers.models import Address, Customer
+from documents import services as documents
 from inventory import services as inventory
 from inventory.exceptions import InsufficientStock
 from inventory.models import Location, Product, StockLevel, StockMovement
@@ -55,6 +56,7 @@ from .data import (
     SCARCE_STOCK,
     TAX_RATES,
 )
+from .digest import seed_weekly_digest
 from .planner import OrderPlan
 
 BATCH_SIZE = 50
@@ -574,15 +576,20 @@ def seed_demo(*, orders: int, customers: int, seed: int, reset_passwords: bool) 
         seed_carriers()
         seed_boxes()
         products = seed_products()
+        seed_weekly_digest(logins.users["manager"])
     # Order e-mails are sent by Celery tasks once each batch commits: keep them off the
     # console (or a real mail server), and the eager tasks' log lines out of the output.
     task_log = logging.getLogger("celery.app.trace")
     task_log_level = task_log.level
     task_log.setLevel(logging.WARNING)
     try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            OMS_PAYMENT_GATEWAY="simulated",  # demo payments never reach a real gateway
+        # Months of invoices are numbered now and drawn when first downloaded.
+        with (
+            override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                OMS_PAYMENT_GATEWAY="simulated",  # demo payments never reach a real gateway
+            ),
+            documents.drawing_on_demand(),
         ):
             seed_stock(
                 products=products, locations=locations, seed=seed, user=logins.users["warehouse"]

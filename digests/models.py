@@ -34,6 +34,11 @@ class Format(models.TextChoices):
     INLINE = "inline", "In the e-mail only"
 
 
+def default_timezone() -> str:
+    """The shop's (a callable: TIME_ZONE comes from the environment, migrations must not)."""
+    return settings.TIME_ZONE
+
+
 class ReportSubscription(models.Model):
     """Who gets which report, how often, when (a local time in ``timezone``) and as what.
 
@@ -55,7 +60,7 @@ class ReportSubscription(models.Model):
         help_text="Monthly: the day it is sent (the month's last day when it is shorter).",
     )
     time_of_day = models.TimeField(default="08:00", help_text="Local time in the time zone.")
-    timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    timezone = models.CharField(max_length=64, default=default_timezone)
     recipient_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="report_subscriptions"
     )

@@ -16,9 +16,8 @@ from django.template.loader import render_to_string
 from core.csv_export import csv_lines
 from core.reporting import Report, get_report
 from notifications.rendering import shop
-from reports.charts import chart_png, chart_svg
+from reports.rendering import pdf_bytes, png_chart
 from reports.runner import ReportFilterForm, ReportResult, filter_form, run
-from reports.views import report_pdf_bytes
 
 from .exceptions import DigestError, UnknownReport
 from .models import Format, ReportRun, ReportSubscription
@@ -47,11 +46,13 @@ def report_of(subscription: ReportSubscription) -> Report:
 
 
 def filters_from_query(query: str) -> dict[str, list[str]]:
-    """A report page's query string as the subscription keeps it (each key's values), without
-    the period, which the schedule sets."""
-    return {
-        key: values for key, values in QueryDict(query).lists() if values and key not in PERIOD_KEYS
-    }
+    """A report page's query string as the subscription keeps it (each key's non-empty values),
+    without the period, which the schedule sets."""
+    kept = {}
+    for key, values in QueryDict(query).lists():
+        if key not in PERIOD_KEYS and (present := [value for value in values if value]):
+            kept[key] = present
+    return kept
 
 
 def checked_filters(report: Report, query: str) -> ReportFilterForm:
@@ -63,7 +64,7 @@ def checked_filters(report: Report, query: str) -> ReportFilterForm:
     return form
 
 
-def result_of(run_: ReportRun) -> tuple[ReportFilterForm, ReportResult]:
+def result_of(run_: ReportRun) -> ReportResult:
     subscription = run_.subscription
     report = report_of(subscription)
     form = checked_filters(report, subscription.filters_query)
@@ -73,12 +74,11 @@ def result_of(run_: ReportRun) -> tuple[ReportFilterForm, ReportResult]:
         timezone=subscription.timezone,
     )
     params = replace(form.params(), start=start, end=end, timezone=subscription.timezone)
-    return form, run(report, params)
+    return run(report, params)
 
 
 def _chart(result: ReportResult) -> MIMEPart | None:
-    svg = chart_svg(result.report, result.rows)
-    png = chart_png(svg) if svg else None
+    png = png_chart(result)
     if png is None:
         return None
     part = MIMEPart()
@@ -89,7 +89,7 @@ def _chart(result: ReportResult) -> MIMEPart | None:
 def build(run_: ReportRun) -> Digest:
     """The run's e-mail: subject, text, HTML and its attachments (chart image, PDF or CSV)."""
     subscription = run_.subscription
-    form, result = result_of(run_)
+    result = result_of(run_)
     params = result.params
     period = f"{params.start}" if params.start == params.end else f"{params.start} to {params.end}"
     subject = f"{subscription.name}: {result.report.title}, {period}"
@@ -109,7 +109,7 @@ def build(run_: ReportRun) -> Digest:
     attachments: list[MIMEPart | tuple[str, bytes, str]] = [chart] if chart else []
     stem = f"{result.report.slug}-{params.start}-{params.end}"
     if subscription.format == Format.PDF:
-        attachments.append((f"{stem}.pdf", report_pdf_bytes(form, result), "application/pdf"))
+        attachments.append((f"{stem}.pdf", pdf_bytes(result), "application/pdf"))
     elif subscription.format == Format.CSV:
         header = [column.label for column in result.columns]
         body = b"".join(csv_lines([header, *result.table()]))

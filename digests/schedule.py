@@ -2,7 +2,7 @@
 subscriber's time zone, so "Monday 08:00 Europe/Berlin" stays 08:00 local across summer time."""
 
 import calendar
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .models import Frequency
@@ -30,7 +30,7 @@ def next_occurrence(
     time_of_day: time,
     timezone: str,
 ) -> datetime:
-    """The first slot strictly after ``after`` (aware), as an aware datetime in ``timezone``.
+    """The first slot strictly after ``after`` (aware), in UTC.
 
     A local time skipped by a summer-time change is sent at the same wall-clock offset as before
     the change (02:30 becomes 03:30), one that repeats is sent at its first occurrence."""
@@ -38,7 +38,8 @@ def next_occurrence(
     day = after.astimezone(zone).date()
     for _ in range(_SEARCH_DAYS):
         if _day_matches(day, frequency=frequency, weekday=weekday, day_of_month=day_of_month):
-            slot = datetime.combine(day, time_of_day, tzinfo=zone)
+            # in UTC: a local time in a summer-time gap never compares equal across zones
+            slot = datetime.combine(day, time_of_day, tzinfo=zone).astimezone(UTC)
             if slot > after:
                 return slot
         day += timedelta(days=1)

@@ -253,14 +253,18 @@ def deliver_run(*, run_id: int) -> str:
     now = timezone.now()
     if not _claim(run_id, now):
         return "skipped"
-    run = ReportRun.objects.select_related("subscription").get(pk=run_id)
+    run = ReportRun.objects.select_related("subscription").filter(pk=run_id).first()
+    if run is None:  # its subscription was deleted meanwhile
+        return "missing"
     try:
+        if run.trigger == ReportRun.Trigger.SCHEDULE and not run.subscription.is_active:
+            raise DigestError("Paused before it was sent.")
         report = rendering.report_of(run.subscription)
         recipients = recipient_addresses(run.subscription, report.permission)
         if not recipients:
             raise DigestError("No active recipient with an e-mail address may see this report.")
         message = _message(run, rendering.build(run), recipients)
-    except DigestError as error:  # no such report, its filters no longer fit, nobody to send to
+    except DigestError as error:  # paused, no such report, filters that no longer fit, nobody
         return _finish(run, Status.GAVE_UP, error=error.message, next_attempt_at=None)
     try:
         message.send()

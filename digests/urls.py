@@ -6,7 +6,7 @@ app_name = "digests"
 urlpatterns = [
     path("", views.subscription_list, name="list"),
     path("new/", views.subscription_create, name="create"),
-    path("<int:subscription_id>/", views.subscription_detail, name="detail"),
-    path("<int:subscription_id>/edit/", views.subscription_edit, name="edit"),
-    path("<int:subscription_id>/send/", views.subscription_send_now, name="send_now"),
+    path("<int:digest_id>/", views.subscription_detail, name="detail"),
+    path("<int:digest_id>/edit/", views.subscription_edit, name="edit"),
+    path("<int:digest_id>/send/", views.subscription_send_now, name="send_now"),
 ]

@@ -50,14 +50,14 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, error)
         else:
             messages.success(request, "Scheduled report saved.")
-            return redirect("digests:detail", subscription_id=outcome.result["pk"])
+            return redirect("digests:detail", digest_id=outcome.result["pk"])
     return render(request, "digests/form.html", {"form": form, "subscription": None})
 
 
 @staff_view(MANAGE)
 @require_http_methods(["GET", "POST"])
-def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(ReportSubscription, pk=subscription_id)
+def subscription_edit(request: HttpRequest, digest_id: int) -> HttpResponse:
+    subscription = get_object_or_404(ReportSubscription, pk=digest_id)
     form = SubscriptionForm(request.POST or None, instance=subscription, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,14 +66,14 @@ def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpRespons
             add_domain_error(form, error)
         else:
             messages.success(request, "Scheduled report saved.")
-            return redirect("digests:detail", subscription_id=subscription.pk)
+            return redirect("digests:detail", digest_id=subscription.pk)
     return render(request, "digests/form.html", {"form": form, "subscription": subscription})
 
 
 @staff_view(MANAGE)
 @require_GET
-def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(selectors.subscriptions(), pk=subscription_id)
+def subscription_detail(request: HttpRequest, digest_id: int) -> HttpResponse:
+    subscription = get_object_or_404(selectors.subscriptions(), pk=digest_id)
     page = selectors.run_log(
         subscription, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
@@ -85,11 +85,11 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
 
 @staff_view(MANAGE)
 @require_POST
-def subscription_send_now(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(ReportSubscription, pk=subscription_id)
+def subscription_send_now(request: HttpRequest, digest_id: int) -> HttpResponse:
+    subscription = get_object_or_404(ReportSubscription, pk=digest_id)
     _run, created = services.send_now(subscription=subscription, actor=request.user)
     if created:
         messages.success(request, "Sending now: the delivery log shows when it went out.")
     else:
         messages.info(request, "It was sent this minute already.")
-    return redirect("digests:detail", subscription_id=subscription.pk)
+    return redirect("digests:detail", digest_id=subscription.pk)

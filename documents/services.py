@@ -6,7 +6,8 @@
    document says. An event delivered twice finds the document by its ``key`` and stops.
 2. ``draw_document`` (a task, after the commit): draw the PDF from the snapshot, store it (a
    storage that may be remote, so never under the counter's lock), then announce the document
-   (``signals.document_issued``: notifications attaches it to the e-mail).
+   (``signals.document_issued``: notifications attaches it to the e-mail). A document whose
+   drawing was lost or deferred (``drawing_on_demand``) is drawn when it is first downloaded.
 
 A correction is never an edit: ``reissue_invoice`` credits the current invoice in full and
 issues a new one from the order as it is now.
@@ -15,6 +16,9 @@ issues a new one from the order as it is now.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 
@@ -77,6 +81,23 @@ def _lock_order(order_id: int) -> Order:
     )
 
 
+_on_demand: ContextVar[bool] = ContextVar("documents_drawn_on_demand", default=False)
+
+
+@contextmanager
+def drawing_on_demand() -> Iterator[None]:
+    """Documents issued inside are numbered and stored now and drawn when first downloaded.
+
+    For history being written in bulk (the demo's months of orders): drawing hundreds of PDFs
+    nobody opens would be most of the seeding time. Like any document, one is announced
+    (``document_issued``, which e-mails an invoice) when it is drawn."""
+    token = _on_demand.set(True)
+    try:
+        yield
+    finally:
+        _on_demand.reset(token)
+
+
 def _store(order: Order, kind: str, number: str, body: content.Content, **fields) -> Document:
     document = Document.objects.create(
         order=order,
@@ -87,7 +108,8 @@ def _store(order: Order, kind: str, number: str, body: content.Content, **fields
         total=Decimal(body["totals"]["total"]),
         **fields,
     )
-    tasks.draw_document.delay_on_commit(document.pk)
+    if not _on_demand.get():
+        tasks.draw_document.delay_on_commit(document.pk)
     return document
 
 
@@ -221,7 +243,8 @@ def reissue_document(*, document: Document, actor: Actor = None) -> Document:
 
 
 def draw_document(*, document: Document) -> Document:
-    """Draw the PDF of an issued document and store it, once; then announce the document."""
+    """Draw the PDF of an issued document and store it, once; then announce the document
+    (whoever draws it first: the task, or a download that came before it)."""
     if document.file:
         return document
     if _attach(document, rendering.document_pdf(document.content)):

@@ -4,7 +4,7 @@ Permissions are checked here, per URL: Customer service reads and downloads; Fin
 Managers also issue and re-issue (``documents.issue_document``), and get the buttons.
 """
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +27,8 @@ def _order(number: str) -> Order:
 
 def _panel(request: HttpRequest, order: Order, *, error: str = "", notice: str = ""):
     documents = selectors.documents_for_order(order)
+    for document in documents:
+        document.drawing = selectors.being_drawn(document)
     invoice = next((d for d in documents if d.kind == Kind.INVOICE), None)
     may_issue = request.user.has_perm(ISSUE)
     context = {
@@ -35,7 +37,7 @@ def _panel(request: HttpRequest, order: Order, *, error: str = "", notice: str =
         "may_issue": may_issue and invoice is None,
         "may_copy": may_issue,
         "may_reissue": may_issue and invoice is not None and selectors.uncredited(invoice) > 0,
-        "drawing": any(not document.file for document in documents),
+        "drawing": any(document.drawing for document in documents),
         "error": error,
         "notice": notice,
     }
@@ -52,8 +54,8 @@ def order_panel(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, document_id: int) -> FileResponse:
     document = get_object_or_404(Document, pk=document_id)
-    if not document.file:
-        raise Http404("This document is still being drawn.")
+    if not document.file:  # its drawing is still queued, was lost, or was left for now
+        document = services.draw_document(document=document)
     return FileResponse(
         document.file.open("rb"), content_type=document.content_type, filename=document.filename
     )

@@ -17,6 +17,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -32,7 +33,6 @@ from inventory.models import StockLevel, StockMovement
 
 PERMISSION = "inventory.view_stocklevel"
 MONEY = DecimalField(max_digits=20, decimal_places=2)
-RATIO = DecimalField(max_digits=20, decimal_places=2)
 
 # group_by value -> the fields naming a group
 GROUPS = {
@@ -227,7 +227,8 @@ def _ledger(condition: Q) -> Coalesce:
 
 
 def turnover_figures(params: Params) -> dict[str, Any]:
-    """Aggregates over stock rows, usable in ``annotate`` (per group) and ``aggregate``."""
+    """The ledger's figures of the period as aggregates over stock rows, to ``annotate`` a
+    grouping with (on-hand at an instant is today's less every movement since)."""
     start, end = day_bounds(params)
     in_period = Q(created_at__gte=start, created_at__lt=end)
     return {
@@ -239,20 +240,23 @@ def turnover_figures(params: Params) -> dict[str, Any]:
     }
 
 
-def _decimal(expression) -> Cast:
-    return Cast(expression, RATIO)
+def _ratio(numerator, denominator, places: int) -> Cast:
+    """``numerator ÷ denominator`` to ``places`` decimals, NULL when the denominator is 0.
+    Divided in floating point (SQLite would divide integers to an integer), then rounded as a
+    decimal."""
+    quotient = Cast(numerator, FloatField()) / NullIf(Cast(denominator, FloatField()), 0.0)
+    decimal = DecimalField(max_digits=20, decimal_places=places)
+    return Round(Cast(quotient, decimal), places, output_field=decimal)
 
 
 def turnover_ratios(days: int) -> dict[str, Any]:
     """Average on hand, turnover (sold ÷ average on hand) and days of cover (available ÷
     average daily units sold) from the figures above; NULL where they divide by zero."""
-    average = _decimal(F("opening") + F("closing")) / Value(Decimal(2))
+    stock = F("opening") + F("closing")
     return {
-        "average_on_hand": Round(average, 1, output_field=RATIO),
-        "turnover": Round(_decimal(F("sold")) / NullIf(average, Value(Decimal(0))), 2, output_field=RATIO),
-        "days_of_cover": Round(
-            _decimal(F("available") * days) / _decimal(NullIf(F("sold"), 0)), 1, output_field=RATIO
-        ),
+        "average_on_hand": _ratio(stock, Value(2), 1),
+        "turnover": _ratio(F("sold") * 2, stock, 2),
+        "days_of_cover": _ratio(F("available") * days, F("sold"), 1),
     }
 
 

@@ -56,7 +56,7 @@ register(
     Queue(
         slug="late-backorders",
         title="Backorders past their date",
-        description="Open orders still waiting for backordered units after the day they had to leave.",
+        description="Open orders waiting for backordered units after the day they had to leave.",
         permission="orders.view_order",
         roles=(MANAGER, CUSTOMER_SERVICE, WAREHOUSE),
         items=_late_backorders,

@@ -21,6 +21,7 @@ from core.reporting import (
     percent,
     period_start,
     register,
+    shared,
 )
 
 from .models import OPEN_STATUS_VALUES, Order, OrderEvent, OrderStatus
@@ -59,6 +60,7 @@ FUNNEL = (
 )
 
 
+@shared
 def _funnel_counts(params: Params, using: str) -> dict[str, int]:
     return _placed(params, using).aggregate(
         **{label: Count("pk", filter=condition) for label, condition in FUNNEL},
@@ -119,6 +121,7 @@ AGES = (  # (column key, label, older than, at most) in days
 )
 
 
+@shared
 def backlog_rows(params: Params, using: str) -> list[dict]:
     """The open orders now, by status and by age since they were placed: one query. The
     period does not apply: the backlog is today's."""
@@ -137,7 +140,7 @@ def backlog_rows(params: Params, using: str) -> list[dict]:
         for row in orders.values("status").order_by().annotate(total=Count("pk"), **buckets)
     }
     return [
-        {"status": OrderStatus(status).label, **counts[status]}
+        {**counts[status], "status": OrderStatus(status).label}
         for status in OPEN_STATUS_VALUES
         if status in counts
     ]
@@ -187,6 +190,7 @@ def _first_shipments(params: Params, using: str):
     return events
 
 
+@shared
 def shipping_by_day(params: Params, using: str) -> dict:
     """Per local day shipped: orders, the summed time from placing to shipping, and the count
     shipped on or before their promised day (the promised ship date, else the ship-by day),

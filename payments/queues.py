@@ -84,8 +84,6 @@ register(
         sla=Sla(amber=hours(24), red=hours(72)),
         label=lambda order: order.number,
         url=order_url,
-        detail=lambda order: (
-            f"Captured {order.net_captured} of {order.total} {order.currency}"
-        ),
+        detail=lambda order: f"Captured {order.net_captured} of {order.total} {order.currency}",
     )
 )

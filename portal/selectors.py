@@ -120,21 +120,15 @@ def status_page(order: Order) -> StatusPage:
 
 def customer_document(order: Order, document_id: int) -> Document | None:
     """One of this order's documents that the customer may download, or None."""
-    return (
-        Document.objects.filter(pk=document_id, order=order, kind__in=CUSTOMER_DOCUMENTS)
-        .exclude(file="")
-        .first()
-    )
+    return Document.objects.filter(pk=document_id, order=order, kind__in=CUSTOMER_DOCUMENTS).first()
 
 
 def _documents(order: Order) -> list[Document]:
     """The invoice as it stands now (a correction supersedes it) and every credit note."""
     invoice = latest_document(order, DocumentKind.INVOICE)
-    credit_notes = Document.objects.filter(order=order, kind=DocumentKind.CREDIT_NOTE).exclude(
-        file=""
-    )
+    credit_notes = Document.objects.filter(order=order, kind=DocumentKind.CREDIT_NOTE)
     return [
-        *([invoice] if invoice is not None and invoice.file else []),
+        *([invoice] if invoice is not None else []),
         *credit_notes.order_by("created_at", "pk"),
     ]
 

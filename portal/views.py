@@ -14,6 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from documents.services import draw_document
 from orders.models import Order
 
 from . import selectors
@@ -22,7 +23,7 @@ from .links import order_for_token
 View = Callable[..., HttpResponse]
 
 
-def _by_link(view: Callable[..., HttpResponse]) -> View:
+def _by_link(view: View) -> View:
     """Open the order of the link, or answer the one "link not valid" page; set the headers."""
 
     @wraps(view)
@@ -62,6 +63,8 @@ def document(request: HttpRequest, order: Order, *, token: str, document_id: int
     found = selectors.customer_document(order, document_id)
     if found is None:
         return _not_found(request)
+    if not found.file:  # not drawn yet (its task is queued, or it was left until asked for)
+        found = draw_document(document=found)
     return FileResponse(
         found.file.open("rb"),
         as_attachment=True,

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class QueuesConfig(AppConfig):
-    """Exception queues: what needs someone now (late, at risk, stuck), each item with an owner, an age and an SLA colour."""
+    """Exception queues: what needs someone now (late, at risk, stuck), each item with an
+    owner, an age and an SLA colour."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "queues"

@@ -3,6 +3,7 @@ owner is one ``AssignmentEvent`` in the same transaction."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from core.exceptions import DomainError
 from core.queues import Queue, item_model
@@ -20,7 +21,7 @@ class AssignmentError(DomainError):
 def check_may_assign(*, queue: Queue, owner, actor) -> None:
     """Taking (owner = actor) and giving back one's own needs ``take_item``; giving to anyone
     else ``assign_item``; the owner must be allowed to see the queue."""
-    if not actor.has_perms((queue.permission, TAKE)):
+    if not actor.has_perms((queue.permission, TAKE, *queue.owner_permissions)):
         raise AssignmentError("You may not take items of this queue.", code="forbidden")
     if owner is not None and owner != actor and not actor.has_perm(ASSIGN):
         raise AssignmentError("You may take items, not give them to others.", code="forbidden")
@@ -28,6 +29,15 @@ def check_may_assign(*, queue: Queue, owner, actor) -> None:
         raise AssignmentError(
             f"{owner.get_username()} may not see {queue.title.lower()}.", field="owner"
         )
+
+
+def _check_may_replace(*, previous, owner, actor) -> None:
+    """Someone else's item is theirs: only ``assign_item`` takes it from them."""
+    if previous is None or previous == actor or actor.has_perm(ASSIGN):
+        return
+    if owner is None:
+        raise AssignmentError("Only its owner or a manager can give it back.", code="forbidden")
+    raise AssignmentError(f"{previous.get_username()} owns this item already.", code="taken")
 
 
 @transaction.atomic
@@ -49,16 +59,10 @@ def assign_item(*, queue: Queue, item_id: int, owner, actor) -> None:
         .first()
     )
     previous = current.owner if current else None
-    if previous is None and owner is None or current and current.owner_id == getattr(owner, "pk", None):
+    if previous == owner:
         return  # nothing changes: no event
-    if owner is not None and previous is not None and previous != actor and owner == actor:
-        if not actor.has_perm(ASSIGN):
-            raise AssignmentError(
-                f"{previous.get_username()} owns this item already.", code="taken"
-            )
+    _check_may_replace(previous=previous, owner=owner, actor=actor)
     if owner is None:
-        if previous != actor and not actor.has_perm(ASSIGN):
-            raise AssignmentError("Only its owner or a manager can give it back.", code="forbidden")
         current.delete()
     elif current is None:
         Assignment.objects.create(
@@ -70,7 +74,8 @@ def assign_item(*, queue: Queue, item_id: int, owner, actor) -> None:
         )
     else:
         current.owner, current.assigned_by, current.queue = owner, actor, queue.slug
-        current.save(update_fields=["owner", "assigned_by", "queue"])
+        current.assigned_at = timezone.now()
+        current.save(update_fields=["owner", "assigned_by", "queue", "assigned_at"])
     AssignmentEvent.objects.create(
         content_type=content_type,
         object_id=item.pk,

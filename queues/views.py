@@ -29,7 +29,7 @@ def queue_url(queue: Queue) -> str:
     return reverse(f"queues:{queue.slug}")
 
 
-@staff_view()
+@staff_view(services.TAKE)  # every role has it; a signed-in user without a role has no queues
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Every queue the user may open; the user's role's first. Capped counts."""
@@ -45,7 +45,9 @@ def _context(request: HttpRequest, queue: Queue) -> dict:
         "queue": queue,
         "queue_url": queue_url(queue),
         "assign_name": f"queues:{queue.slug}-assign",
-        "may_take": request.user.has_perm(services.TAKE),
+        "list_url": queue.list_url() if queue.list_url else "",
+        "may_give_back": queue.assign is None,  # an item with its own owner is resolved there
+        "may_take": request.user.has_perms((services.TAKE, *queue.owner_permissions)),
         "people": list(selectors.assignable_users()) if may_assign else [],
         "sla_text": selectors.sla_text(queue),
     }
@@ -72,7 +74,7 @@ def queue_page(queue: Queue) -> Callable[..., HttpResponse]:
 
 
 def _owner(request: HttpRequest):
-    """"me", a user id, or "" (nobody); anything else is None: not a choice."""
+    """ "me", a user id, or "" (nobody); anything else is None: not a choice."""
     value = request.POST.get("owner", "")
     if value == "me":
         return request.user, True
@@ -84,7 +86,7 @@ def _owner(request: HttpRequest):
 
 
 def queue_assign(queue: Queue) -> Callable[..., HttpResponse]:
-    @staff_view(queue.permission, services.TAKE)
+    @staff_view(queue.permission, services.TAKE, *queue.owner_permissions)
     @require_POST
     def view(request: HttpRequest, item_id: int) -> HttpResponse:
         owner, valid = _owner(request)

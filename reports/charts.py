@@ -5,6 +5,7 @@ description for screen readers too. Figures are drawn as floats; the table holds
 """
 
 import base64
+import re
 from collections import defaultdict
 from html import escape
 from typing import Any
@@ -26,10 +27,13 @@ KINDS = {
     "stacked_bar": pygal.StackedBar,
     "funnel": pygal.HorizontalBar,  # stages top to bottom, their bars to scale
 }
-MAX_X_LABELS = 16
+# pygal writes its configuration into a <script> for its tooltips, which we do not load
+SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 
 
-def series_of(chart: Chart, rows: list[dict[str, Any]]) -> tuple[list, dict[str, list]]:
+def series_of(
+    chart: Chart, rows: list[dict[str, Any]], labels_of: dict[str, str]
+) -> tuple[list, dict[str, list]]:
     """The x labels, and each series' values aligned to them (None where a series has no
     row). A series per ``chart.series`` value and per y column; per currency too when the
     rows hold several, so euros are never drawn on top of dollars."""
@@ -47,7 +51,8 @@ def series_of(chart: Chart, rows: list[dict[str, Any]]) -> tuple[list, dict[str,
             if part
         )
         for column in chart.y:
-            key = f"{name} {column}".strip() if len(chart.y) > 1 else (name or column)
+            label = labels_of.get(column, column)
+            key = f"{name} {label}".strip() if len(chart.y) > 1 else (name or label)
             value = row[column]
             lines[key][index[row[chart.x]]] = float(value) if value is not None else None
     return labels, dict(lines)
@@ -58,7 +63,8 @@ def chart_svg(report: Report, rows: list[dict[str, Any]]) -> str | None:
     chart = report.chart
     if chart is None or chart.kind == "none" or not rows:
         return None
-    labels, lines = series_of(chart, rows)
+    columns = {column.key: column.label for column in report.columns}
+    labels, lines = series_of(chart, rows, columns)
     drawing = KINDS[chart.kind](
         style=STYLE,
         js=[],  # pygal's tooltips come from a CDN: none here
@@ -76,19 +82,18 @@ def chart_svg(report: Report, rows: list[dict[str, Any]]) -> str | None:
     drawing.x_labels_major = [str(label) for label in labels[:: max(1, len(labels) // 8)]]
     for name, values in lines.items():
         drawing.add(name, values)
-    return accessible(drawing.render(is_unicode=True), report, chart, labels)
+    svg = SCRIPT.sub("", drawing.render(is_unicode=True))
+    return accessible(svg, report.title, chart, labels, columns)
 
 
-def accessible(svg: str, report: Report, chart: Chart, labels: list) -> str:
+def accessible(svg: str, title: str, chart: Chart, labels: list, columns: dict) -> str:
     """The SVG with a <title> and <desc> first, as screen readers read an image's name."""
-    columns = {column.key: column.label for column in report.columns}
     what = ", ".join(columns.get(key, key) for key in chart.y)
     span = f"{labels[0]} to {labels[-1]}" if labels else ""
     description = f"{what} by {columns.get(chart.x, chart.x).lower()} {span}. The table lists them."
     head, _, rest = svg.partition(">")
     return (
-        f'{head} role="img"><title>{escape(report.title)}</title>'
-        f"<desc>{escape(description)}</desc>{rest}"
+        f'{head} role="img"><title>{escape(title)}</title><desc>{escape(description)}</desc>{rest}'
     )
 
 

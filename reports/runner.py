@@ -24,6 +24,8 @@ from core.reporting import (
 from inventory.models import Location, Product
 from orders.models import SalesChannel
 
+from .formatting import NUMERIC_KINDS, cell_text
+
 MAX_DAYS = 366
 PRESETS = (
     ("last_7", "Last 7 days"),
@@ -78,6 +80,11 @@ class ReportFilterForm(forms.Form):
             self.fields[name].queryset = self.fields[name].queryset.using(using)
             if needs not in report.filters:
                 del self.fields[name]
+        if "period" not in report.filters:  # a report of now, as the backlog
+            for name in ("period", "start", "end", "compare", "grain"):
+                del self.fields[name]
+        elif not any(column.key == "period" for column in report.columns):
+            del self.fields["grain"]
         if "product" not in report.filters:
             del self.fields["sku"]
         if "segment" not in report.filters:
@@ -148,9 +155,17 @@ class ReportResult:
         """The rows as lists in column order: the table, the CSV and the PDF show these."""
         return [[row[column.key] for column in self.columns] for row in self.rows]
 
-    def cells(self) -> list[list[tuple[Any, Column]]]:
-        """The rows as (value, column) pairs, for templates to format each by its kind."""
-        return [[(row[column.key], column) for column in self.columns] for row in self.rows]
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        """The rows as the page and the PDF show them: (text, numeric) per cell, formatted
+        here rather than cell by cell in the template (a 90-day table has 6,000 cells)."""
+        kinds = [(column.key, column.kind, column.kind in NUMERIC_KINDS) for column in self.columns]
+        return [
+            [(cell_text(row[key], kind), numeric) for key, kind, numeric in kinds]
+            for row in self.rows
+        ]
+
+    def numeric_columns(self) -> list[tuple[Column, bool]]:
+        return [(column, column.kind in NUMERIC_KINDS) for column in self.columns]
 
 
 def run(report: Report, params: Params) -> ReportResult:

@@ -4,14 +4,12 @@ the views themselves ask only for what every role has (SEE_REPORTS)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.csv_export import csv_lines, csv_response, refused
 from core.permissions import staff_view
 
-from .charts import chart_svg, data_uri
+from .rendering import figures_context, pdf_bytes
 from .runner import (
     ReportFilterForm,
     ReportResult,
@@ -41,21 +39,17 @@ def _result(request: HttpRequest, slug: str) -> tuple[ReportFilterForm, ReportRe
     return form, run(report, form.params()) if form.is_valid() else None
 
 
-def _context(form: ReportFilterForm, result: ReportResult | None) -> dict:
-    svg = chart_svg(result.report, result.rows) if result else None
-    return {
-        "report": form.report,
-        "form": form,
-        "result": result,
-        "chart_src": data_uri(svg) if svg else "",
-    }
+def _refused(form: ReportFilterForm) -> HttpResponse:
+    """A download with invalid filters is a 400 naming them, never a report of other days."""
+    return refused([f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()])
 
 
 @require_GET
 @staff_view(SEE_REPORTS)
 def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
     form, result = _result(request, slug)
-    return render(request, "reports/detail.html", _context(form, result))
+    context = figures_context(result) if result else {"report": form.report, "result": None}
+    return render(request, "reports/detail.html", context | {"form": form})
 
 
 @require_GET
@@ -64,7 +58,7 @@ def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The table as CSV: the same rows and columns as the page, unformatted numbers."""
     form, result = _result(request, slug)
     if result is None:
-        return refused([f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()])
+        return _refused(form)
     return csv_response(
         request,
         name=f"report-{result.report.slug}",
@@ -73,22 +67,13 @@ def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def report_pdf_bytes(form: ReportFilterForm, result: ReportResult) -> bytes:
-    """The report as PDF (WeasyPrint): headlines, chart and table, as the page shows them.
-    The scheduled e-mails attach this."""
-    from weasyprint import HTML  # imported when a PDF is drawn: it parses its stylesheets
-
-    context = _context(form, result) | {"generated_at": timezone.now()}
-    return HTML(string=render_to_string("reports/pdf.html", context)).write_pdf()
-
-
 @require_GET
 @staff_view(SEE_REPORTS)
 def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     form, result = _result(request, slug)
     if result is None:
-        return refused([f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()])
-    response = HttpResponse(report_pdf_bytes(form, result), content_type="application/pdf")
+        return _refused(form)
+    response = HttpResponse(pdf_bytes(result), content_type="application/pdf")
     name = f"report-{result.report.slug}-{result.params.start}-{result.params.end}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response

@@ -66,6 +66,7 @@ register(
         list_url=lambda: reverse("shipping:at_risk_list"),
         owner_field="owner",
         assign=assign_at_risk,
+        owner_permissions=("shipping.own_at_risk",),
     )
 )
 

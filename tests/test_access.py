@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from core.permissions import permissions_for, routes, view_permissions
 from core.roles import CUSTOMER_SERVICE, FINANCE, MANAGER, ROLES, WAREHOUSE
+from digests.models import ReportSubscription
 from documents.models import Document
 from importer.models import ImportJob
 from notifications.models import Notification
@@ -175,6 +176,8 @@ WEBHOOKS = {
     "webhooks:resume",
     "webhooks:redeliver",
 }
+# The Scheduled reports pages (Manager only).
+DIGESTS = {"digests:list", "digests:create", "digests:detail", "digests:edit", "digests:send_now"}
 # The customer messages: the order page's Communications panel, the Notifications page, a
 # message as sent, the template previews (every role but Warehouse), and resending them
 # (Customer service, Manager).
@@ -189,6 +192,12 @@ SEE_NOTIFICATIONS = {
 }
 RESEND = {"notifications:resend"}
 
+
+def queue_pages(*slugs: str) -> set[str]:
+    """Exception queues (queues app): each queue's page and its owner button."""
+    return {f"queues:{slug}" for slug in slugs} | {f"queues:{slug}-assign" for slug in slugs}
+
+
 # What each role may not open, stated plainly: the test fails if the roles migration or a
 # view's permissions drift. Every URL not listed here is open to the role.
 EXPECTED_DENIED = {
@@ -201,7 +210,9 @@ EXPECTED_DENIED = {
     | REPLAY
     | IMPORTS
     | WEBHOOKS
-    | ISSUE_DOCUMENTS,
+    | DIGESTS
+    | ISSUE_DOCUMENTS
+    | queue_pages("capture-due", "refunds-due", "short-picks"),
     # Warehouse: stock, picking, shipping; no money, no customer records, no export.
     WAREHOUSE: ORDER_CHANGES
     | TAKE_PAYMENT
@@ -213,10 +224,12 @@ EXPECTED_DENIED = {
     | REPLAY
     | IMPORTS
     | WEBHOOKS
+    | DIGESTS
     | SEE_DOCUMENTS
     | ISSUE_DOCUMENTS
     | SEE_NOTIFICATIONS
-    | RESEND,
+    | RESEND
+    | queue_pages("capture-due", "failed-notifications", "refunds-due", "unreconciled"),
     FINANCE: ORDER_CHANGES
     | STOCK_CHANGES
     | SEE_PICKING
@@ -228,7 +241,9 @@ EXPECTED_DENIED = {
     | REPLAY
     | IMPORTS
     | WEBHOOKS
-    | RESEND,
+    | DIGESTS
+    | RESEND
+    | queue_pages("at-risk", "short-picks"),
 }
 # The sidebar's sections: each role sees those it is not denied.
 SIDEBAR = {
@@ -241,6 +256,9 @@ SIDEBAR = {
     "importer:index",
     "webhooks:list",
     "notifications:list",
+    "reports:overview",
+    "queues:index",
+    "digests:list",
 }
 
 
@@ -286,6 +304,8 @@ def data(channel, customer, warehouse, settings, tmp_path):
         "kind": "order_received",
         "code": warehouse.code,  # a location (the API's /locations/<code>/)
         **_webhook_data(),
+        "digest_id": _digest(),
+        "slug": "order-funnel",  # a report every role may see (reports/, orders/reports.py)
     }
 
 
@@ -308,6 +328,13 @@ def _webhook_data() -> dict:
         retry_until=subscription.created_at,
     )
     return {"subscription_id": subscription.pk, "delivery_id": delivery.pk}
+
+
+def _digest() -> int:
+    """A scheduled report of no registered report: its pages open, it is never sent here."""
+    return ReportSubscription.objects.create(
+        name="Access", report_slug="access", owner=factories.UserFactory()
+    ).pk
 
 
 def sent_to_login(response) -> bool:

@@ -37,7 +37,9 @@ from webhooks.models import Delivery, Subscription
 
 pytestmark = pytest.mark.django_db
 
-NOT_A_LIST = {"backoffice:home"}  # the dashboard: tiles and counts, no rows
+# the dashboard: tiles and counts, no rows; the reports menu: links to reports, each with its
+# own CSV download (reports:csv), no rows of its own
+NOT_A_LIST = {"backoffice:home", "reports:overview"}
 LISTS_ON_DETAIL_PAGES = {
     "webhooks:detail": "the delivery log",
     "inventory:product_detail": "the stock ledger",

@@ -17,9 +17,35 @@ pytestmark = pytest.mark.django_db
 # The admin apps each role finds on the admin index: the roles migrations decide, through
 # the model permissions, and the admin follows them.
 ADMIN_APPS = {
-    MANAGER: {"customers", "documents", "inventory", "orders", "payments", "shipping", "webhooks"},
-    CUSTOMER_SERVICE: {"customers", "documents", "inventory", "orders", "payments", "shipping"},
-    FINANCE: {"customers", "documents", "inventory", "orders", "payments", "shipping"},
+    MANAGER: {
+        "customers",
+        "digests",
+        "documents",
+        "inventory",
+        "notifications",
+        "orders",
+        "payments",
+        "shipping",
+        "webhooks",
+    },
+    CUSTOMER_SERVICE: {
+        "customers",
+        "documents",
+        "inventory",
+        "notifications",
+        "orders",
+        "payments",
+        "shipping",
+    },
+    FINANCE: {
+        "customers",
+        "documents",
+        "inventory",
+        "notifications",
+        "orders",
+        "payments",
+        "shipping",
+    },
     WAREHOUSE: {"inventory", "orders", "shipping"},
 }
 

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0003_transaction_outcome_sweeper'),
+        ("payments", "0003_transaction_outcome_sweeper"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='payment',
-            name='link_email_claimed_at',
+            model_name="payment",
+            name="link_email_claimed_at",
         ),
     ]

@@ -1,37 +1,9 @@
-"""How a report's cells and headlines read on the page and in the PDF."""
-
-from datetime import date
-from decimal import Decimal
+"""A report's headline figures as their kinds read (reports.formatting)."""
 
 from django import template
 
-from core.templatetags.oms import money, when
+from reports.formatting import cell_text, change_text
 
 register = template.Library()
-
-
-@register.filter
-def report_cell(value: object, kind: str) -> str:
-    """A value as its column's kind shows it: money with cents and thousands, a percent with
-    its sign, a day as 2026-03-14; nothing for None."""
-    if value is None:
-        return ""
-    if kind == "money":
-        return money(value)
-    if kind == "percent":
-        return f"{value:.1f} %"
-    if kind == "int":
-        return f"{value:,}"
-    if kind == "decimal" and isinstance(value, Decimal | float):
-        return f"{value:,.1f}"
-    if kind == "date" and isinstance(value, date):
-        return when(value)
-    return str(value)
-
-
-@register.filter
-def change_text(change: Decimal | None) -> str:
-    """+12.5 % / −3.0 % / "–" when there is nothing to compare with."""
-    if change is None:
-        return "–"
-    return f"+{change} %" if change > 0 else f"−{-change} %" if change < 0 else "0.0 %"
+register.filter("report_cell", cell_text)
+register.filter("change_text", change_text)

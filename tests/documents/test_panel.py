@@ -1,11 +1,13 @@
 """The order page's Documents panel, downloads and re-issuing, by role."""
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from core.idempotency import new_token
-from documents import services
+from documents import services, signals
 from documents.models import Document, Kind
+from documents.selectors import DRAWING_WINDOW
 from tests.documents.helpers import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -86,11 +88,37 @@ def test_finance_issues_the_invoice_of_an_unpaid_order_by_hand(login_as, order):
     assert invoice.key == services.invoice_key(order)  # the capture later finds it
 
 
-def test_a_document_not_yet_drawn_is_not_downloadable(login_as, order):
-    pending = services.issue_invoice(order=order)
-    client = login_as("Finance")
-    assert "Drawing…" in client.get(panel_url(order)).content.decode()
-    assert client.get(reverse("documents:download", args=[pending.pk])).status_code == 404
+def test_a_document_being_drawn_shows_so_and_the_panel_polls(login_as, order):
+    services.issue_invoice(order=order)  # its drawing task runs after the commit
+    panel = login_as("Finance").get(panel_url(order)).content.decode()
+    assert "Drawing…" in panel and "every 3s" in panel
+
+
+def test_a_document_left_undrawn_is_drawn_when_downloaded_and_announced_once(
+    login_as, order, django_capture_on_commit_callbacks
+):
+    """A lost drawing task, or history issued with ``drawing_on_demand``: the download draws."""
+    announced = []
+
+    def note(document, **kwargs) -> None:
+        announced.append(document.pk)
+
+    signals.document_issued.connect(note)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), services.drawing_on_demand():
+            pending = services.issue_invoice(order=order)
+        client = login_as("Finance")
+        with time_machine.travel(pending.created_at + DRAWING_WINDOW):
+            panel = client.get(panel_url(order)).content.decode()
+            first = client.get(reverse("documents:download", args=[pending.pk]))
+            again = client.get(reverse("documents:download", args=[pending.pk]))
+    finally:
+        signals.document_issued.disconnect(note)
+
+    assert "Drawing…" not in panel and "every 3s" not in panel
+    assert first.status_code == again.status_code == 200
+    assert b"".join(first.streaming_content).startswith(b"%PDF")
+    assert announced == [pending.pk]
 
 
 def test_the_panel_reads_a_bounded_number_of_queries(

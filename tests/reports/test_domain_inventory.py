@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+import inventory.reports
 from core.reporting import Params, get_report
-import inventory.reports  # noqa: F401  (registers the reports, as the reports app does)
 from inventory import services as inventory
 from tests import factories
 
@@ -116,7 +116,9 @@ def test_low_stock_and_stock_outs_worst_first(stock_ledger):
         ("MUG", "WH-B", 3),
         ("CAP", "WH-A", 0),
     ]
-    assert [(row["sku"], row["location_code"], row["reserved"]) for row in out] == [("CAP", "WH-A", 5)]
+    assert [(row["sku"], row["location_code"], row["reserved"]) for row in out] == [
+        ("CAP", "WH-A", 5)
+    ]
     assert [(h.label, h.value) for h in headlines] == [
         ("At or below reorder point", 2),
         ("Out", 1),
@@ -170,9 +172,7 @@ def test_turnover_of_the_previous_period_sees_the_receipts_only(stock_ledger):
 @pytest.mark.parametrize(
     "slug", ["inventory-levels", "low-stock", "stock-outs", "inventory-turnover"]
 )
-def test_each_report_is_one_query_whatever_the_data(
-    stock_ledger, slug, django_assert_num_queries
-):
+def test_each_report_is_one_query_whatever_the_data(stock_ledger, slug, django_assert_num_queries):
     for n in range(5):
         product = factories.ProductFactory(sku=f"EXTRA-{n}")
         factories.stock(product, stock_ledger["wh_b"], n + 1)
