@@ -2,10 +2,12 @@
 log, and "send now"."""
 
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.csv_export import csv_export, exports
 from core.exceptions import DomainError
 from core.forms import add_domain_error
 from core.idempotency import run_posted
@@ -13,7 +15,7 @@ from core.permissions import staff_view
 
 from . import selectors, services
 from .forms import SubscriptionForm
-from .models import ReportSubscription
+from .models import ReportRun, ReportSubscription
 
 MANAGE = "digests.manage_subscription"
 
@@ -22,6 +24,32 @@ MANAGE = "digests.manage_subscription"
 @require_GET
 def subscription_list(request: HttpRequest) -> HttpResponse:
     return render(request, "digests/list.html", {"subscriptions": selectors.subscriptions()})
+
+
+SUBSCRIPTION_COLUMNS = (
+    ("name", "name"),
+    ("report", "report_slug"),
+    ("frequency", "frequency"),
+    ("next_run_at", "next_run_at"),
+    ("recipient_users", "user_count"),
+    ("recipient_roles", "group_count"),
+    ("format", "format"),
+    ("active", "is_active"),
+    ("last_run_at", "last_run_at"),
+    ("last_run_status", "last_run_status"),
+    ("owner", "owner__username"),
+)
+
+
+@staff_view(MANAGE)
+@require_GET
+@exports("digests:list")
+def subscription_export(request: HttpRequest) -> HttpResponse:
+    """Every scheduled report as the page lists it, with its latest run's status (the
+    runs' unique index, read backwards, once per subscription)."""
+    latest = ReportRun.objects.filter(subscription=OuterRef("pk")).order_by(selectors.LOG_SORT)
+    rows = selectors.subscriptions().annotate(last_run_status=Subquery(latest.values("status")[:1]))
+    return csv_export(request, rows, name="scheduled-reports", columns=SUBSCRIPTION_COLUMNS)
 
 
 def _save(form: SubscriptionForm, *, owner) -> ReportSubscription:

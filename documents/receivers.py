@@ -1,6 +1,7 @@
 """Documents' reactions to order events (``orders.signals``): invoices on capture or shipment
-(``OMS_INVOICE_ON``), credit notes on refunds, the labels of shipped parcels kept. They run
-inside the event's transaction, so the work is only queued, to run once it commits."""
+(``OMS_INVOICE_ON``), credit notes on refunds, the labels and packing slips of shipped parcels
+kept. They run inside the event's transaction, so the work is only queued, to run once it
+commits."""
 
 from typing import Any
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.exceptions import DomainError
@@ -33,6 +34,7 @@ from orders.models import Order
 from payments.models import Refund
 from payments.selectors import payment_summary
 from shipping.models import Shipment
+from shipping.rendering import packing_slip_pdf
 
 from . import content, rendering, selectors, signals, tasks
 from .models import NUMBER_PREFIXES, Document, DocumentCounter, Kind
@@ -223,21 +225,26 @@ def _attach(document: Document, data: bytes) -> bool:
 
 
 def reissue_document(*, document: Document, actor: Actor = None) -> Document:
-    """A new copy of a kept shipping label (from the shipment as it is now). Invoices and
-    credit notes are never re-issued this way: ``reissue_invoice`` credits and invoices anew."""
+    """A new copy of a kept shipping label or packing slip, from the shipment as it is now (the
+    slip is drawn again). Invoices and credit notes are never re-issued this way:
+    ``reissue_invoice`` credits and invoices anew."""
     if document.is_legal or document.shipment_id is None:
         raise CannotReissue("Only a kept shipping document can be issued again.")
-    shipment = Shipment.objects.only("pk", "order_id", "label_pdf").get(pk=document.shipment_id)
-    if not shipment.label_pdf:
-        raise CannotReissue("The parcel has no label any more.", code="no_label")
+    if document.kind == Kind.PACKING_SLIP:
+        data = packing_slip_pdf(_slip_shipments().get(pk=document.shipment_id))
+    else:
+        label = Shipment.objects.only("label_pdf").get(pk=document.shipment_id).label_pdf
+        if not label:
+            raise CannotReissue("The parcel has no label any more.", code="no_label")
+        data = bytes(label)
     copy = Document.objects.create(
-        order_id=shipment.order_id,
+        order_id=document.order_id,
         kind=document.kind,
-        shipment=shipment,
+        shipment_id=document.shipment_id,
         content_type=document.content_type,
         created_by=_saved(actor),
     )
-    _attach(copy, bytes(shipment.label_pdf))
+    _attach(copy, data)
     signals.document_issued.send(sender=Document, document=copy)
     return copy
 
@@ -251,6 +258,17 @@ def draw_document(*, document: Document) -> Document:
         signals.document_issued.send(sender=Document, document=document)
         return document
     return Document.objects.get(pk=document.pk)
+
+
+def drawn(document: Document) -> Document | None:
+    """The document with its file, drawn now if its drawing was lost or left for later
+    (``drawing_on_demand``); None for a kept copy (a label, a slip) whose file never got
+    stored: it has no snapshot to draw from."""
+    if document.file:
+        return document
+    if not document.content:
+        return None
+    return draw_document(document=document)
 
 
 def mark_sent(*, document: Document, sent_at: datetime | None = None) -> Document:
@@ -274,6 +292,26 @@ def keep_shipped_labels(*, order: Order) -> list[Document]:
             shipment=shipment, kind=Kind.SHIPPING_LABEL, data=bytes(shipment.label_pdf)
         )
         for shipment in shipments
+    ]
+
+
+def _slip_shipments() -> QuerySet[Shipment]:
+    """Shipments with what their packing slip prints (its lines are read by the drawing)."""
+    return Shipment.objects.select_related("order", "location", "box").defer(
+        "label_pdf", "label_zpl"
+    )
+
+
+def keep_packing_slips(*, order: Order) -> list[Document]:
+    """Keep the packing slip of each parcel of ``order`` that left (handed to the carrier or
+    collected), once per parcel: drawn by shipping as it prints it for the box, with no lock
+    held (WeasyPrint takes a while) and with the parcel's contents as they left."""
+    shipments = _slip_shipments().filter(order=order, shipped_at__isnull=False)
+    return [
+        keep_shipping_document(
+            shipment=shipment, kind=Kind.PACKING_SLIP, data=packing_slip_pdf(shipment)
+        )
+        for shipment in shipments.exclude(documents__kind=Kind.PACKING_SLIP)
     ]
 
 
@@ -306,9 +344,11 @@ def invoice_due(*, order: Order, trigger: str) -> None:
 
 
 def parcel_shipped(*, order: Order) -> None:
-    """A parcel of ``order`` left: its invoice may be due, and its label is kept."""
+    """A parcel of ``order`` left: its invoice may be due, and its label and packing slip are
+    kept (two tasks: a slip that fails to draw is retried without copying the label again)."""
     invoice_due(order=order, trigger="shipment")
     tasks.keep_shipped_labels.delay_on_commit(order.pk)
+    tasks.keep_packing_slips.delay_on_commit(order.pk)
 
 
 def credit_note_due(*, refund_id: int) -> None:

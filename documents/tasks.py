@@ -54,3 +54,11 @@ def keep_shipped_labels(order_id: int) -> int:
 
     order = Order.objects.filter(pk=order_id).first()
     return len(services.keep_shipped_labels(order=order)) if order else 0
+
+
+@shared_task(**RETRIED)
+def keep_packing_slips(order_id: int) -> int:
+    from . import services
+
+    order = Order.objects.filter(pk=order_id).first()
+    return len(services.keep_packing_slips(order=order)) if order else 0

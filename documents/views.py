@@ -4,7 +4,7 @@ Permissions are checked here, per URL: Customer service reads and downloads; Fin
 Managers also issue and re-issue (``documents.issue_document``), and get the buttons.
 """
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -54,8 +54,9 @@ def order_panel(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, document_id: int) -> FileResponse:
     document = get_object_or_404(Document, pk=document_id)
-    if not document.file:  # its drawing is still queued, was lost, or was left for now
-        document = services.draw_document(document=document)
+    document = services.drawn(document)
+    if document is None:
+        raise Http404("This document's file was never stored.")
     return FileResponse(
         document.file.open("rb"), content_type=document.content_type, filename=document.filename
     )

@@ -8,6 +8,7 @@ from orders.models import Order
 from .models import Notification
 
 FAILURES_PER_PAGE = 50
+FAILURES_SORT = "-created_at"  # newest first
 # What the lists show of a message: not its bodies (the message page shows those).
 LIST_FIELDS = (
     "order__number",
@@ -35,13 +36,18 @@ def for_order(order: Order) -> list[Notification]:
     return list(rows.order_by("-created_at", "-pk"))
 
 
-def failures(*, after: str = "", before: str = "") -> KeysetPage[Notification]:
-    """Messages that failed for good, newest first (index notification_failed_idx)."""
-    rows = (
+def failed() -> QuerySet[Notification]:
+    """Messages that failed for good (index notification_failed_idx): the Notifications page
+    and its export, in the order ``FAILURES_SORT``."""
+    return (
         Notification.objects.filter(status=Notification.Status.FAILED)
         .select_related("order")
         .only(*LIST_FIELDS)
     )
+
+
+def failures(*, after: str = "", before: str = "") -> KeysetPage[Notification]:
+    """A page of the failed messages, newest first."""
     return keyset_page(
-        rows, sort="-created_at", per_page=FAILURES_PER_PAGE, after=after, before=before
+        failed(), sort=FAILURES_SORT, per_page=FAILURES_PER_PAGE, after=after, before=before
     )

@@ -18,6 +18,7 @@ def _tracking_webhooks() -> list[URLPattern]:
 
 urlpatterns = [
     path("", views.failures, name="list"),
+    path("export.csv", views.failure_export, name="export"),
     path("orders/<str:number>/", views.order_panel, name="order_panel"),
     path("<int:notification_id>/", views.message, name="message"),
     path("<int:notification_id>/html/", views.message_html, name="message_html"),

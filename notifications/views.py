@@ -19,6 +19,7 @@ from django.views.decorators.csp import csp_override, csp_report_only_override
 from django.views.decorators.http import require_GET, require_POST
 
 from core import idempotency
+from core.csv_export import csv_export, exports, in_keyset_order
 from core.exceptions import DomainError
 from core.permissions import staff_view
 from orders.models import Order
@@ -89,6 +90,28 @@ def failures(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "notifications/failures.html#failure-table", context)
     return render(request, "notifications/failures.html", context)
+
+
+FAILURE_COLUMNS = (
+    ("notification", "pk"),
+    ("created_at", "created_at"),
+    ("order", "order__number"),
+    ("kind", "kind"),
+    ("channel", "channel"),
+    ("recipient", "recipient"),
+    ("subject", "subject"),
+    ("attempts", "attempts"),
+    ("error", "error"),
+)
+
+
+@staff_view(VIEW)
+@require_GET
+@exports("notifications:list")
+def failure_export(request: HttpRequest) -> HttpResponse:
+    """Every failed message, newest first, as the Notifications page lists them."""
+    rows = in_keyset_order(selectors.failed(), selectors.FAILURES_SORT)
+    return csv_export(request, rows, name="failed-notifications", columns=FAILURE_COLUMNS)
 
 
 @staff_view(VIEW)

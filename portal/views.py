@@ -14,7 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from documents.services import draw_document
+from documents.services import drawn
 from orders.models import Order
 
 from . import selectors
@@ -61,10 +61,9 @@ def order_status(request: HttpRequest, order: Order, *, token: str) -> HttpRespo
 @_by_link
 def document(request: HttpRequest, order: Order, *, token: str, document_id: int) -> HttpResponse:
     found = selectors.customer_document(order, document_id)
+    found = drawn(found) if found is not None else None  # drawn now if it was left for later
     if found is None:
         return _not_found(request)
-    if not found.file:  # not drawn yet (its task is queued, or it was left until asked for)
-        found = draw_document(document=found)
     return FileResponse(
         found.file.open("rb"),
         as_attachment=True,

@@ -11,6 +11,7 @@ urlpatterns = [path("", views.index, name="index")]
 for _queue in all_queues():
     urlpatterns += [
         path(f"{_queue.slug}/", views.queue_page(_queue), name=_queue.slug),
+        path(f"{_queue.slug}/export.csv", views.queue_export(_queue), name=f"{_queue.slug}-export"),
         path(
             f"{_queue.slug}/<int:item_id>/owner/",
             views.queue_assign(_queue),

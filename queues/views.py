@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from core.csv_export import csv_lines, csv_response, exports
 from core.exceptions import DomainError
 from core.parsing import parse_ascii_int
 from core.permissions import staff_view
 from core.queues import Queue, visible_queues
 
+from . import exports as queue_exports
 from . import selectors, services
 
 QUEUE_TEMPLATE = "queues/queue.html"
@@ -45,6 +47,7 @@ def _context(request: HttpRequest, queue: Queue) -> dict:
         "queue": queue,
         "queue_url": queue_url(queue),
         "assign_name": f"queues:{queue.slug}-assign",
+        "export_name": f"queues:{queue.slug}-export",
         "list_url": queue.list_url() if queue.list_url else "",
         "may_give_back": queue.assign is None,  # an item with its own owner is resolved there
         "may_take": request.user.has_perms((services.TAKE, *queue.owner_permissions)),
@@ -53,15 +56,21 @@ def _context(request: HttpRequest, queue: Queue) -> dict:
     }
 
 
+def _owner_filter(request: HttpRequest):
+    """The page's "mine" tab: the user, or None for everyone's items."""
+    return request.user if request.GET.get("mine") == "1" else None
+
+
 def queue_page(queue: Queue) -> Callable[..., HttpResponse]:
     @staff_view(queue.permission)
     @require_GET
     @vary_on_headers("HX-Request")
     def view(request: HttpRequest) -> HttpResponse:
-        mine = request.GET.get("mine") == "1"
+        owner = _owner_filter(request)
+        mine = owner is not None
         page = selectors.page(
             queue,
-            owner=request.user if mine else None,
+            owner=owner,
             after=request.GET.get("after", ""),
             before=request.GET.get("before", ""),
         )
@@ -70,6 +79,22 @@ def queue_page(queue: Queue) -> Callable[..., HttpResponse]:
         return render(request, template, context)
 
     view.__name__ = view.__qualname__ = f"queue_{queue.slug.replace('-', '_')}"
+    return view
+
+
+def queue_export(queue: Queue) -> Callable[..., HttpResponse]:
+    @staff_view(queue.permission)
+    @require_GET
+    @exports(f"queues:{queue.slug}")
+    def view(request: HttpRequest) -> HttpResponse:
+        rows = queue_exports.rows(
+            queue, owner=_owner_filter(request), link=request.build_absolute_uri
+        )
+        return csv_response(
+            request, name=f"queue-{queue.slug}", header=queue_exports.HEADER, lines=csv_lines(rows)
+        )
+
+    view.__name__ = view.__qualname__ = f"export_{queue.slug.replace('-', '_')}"
     return view
 
 

@@ -1,6 +1,7 @@
 """The shipping label, drawn by us whatever the carrier: a 4×6 inch PDF (WeasyPrint, from
 ``templates/shipping/label.html``) and the same label in ZPL for thermal printers. Both carry
-ship-from, ship-to, the service, the weight and the tracking number as a Code 128 barcode."""
+ship-from, ship-to, the service, the weight and the tracking number as a Code 128 barcode.
+And the packing slip that goes in the box (``templates/shipping/packing_slip.html``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from barcode import Code128
 from barcode.writer import SVGWriter
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from .models import Shipment
@@ -113,3 +115,27 @@ def label_zpl(shipment: Shipment) -> str:
         "^XZ",
     ]
     return "\n".join(commands) + "\n"
+
+
+def packing_slip_html(shipment: Shipment) -> str:
+    """The slip that goes in the box: who it is from and for, and what is in THIS parcel."""
+    order = shipment.order
+    return render_to_string(
+        "shipping/packing_slip.html",
+        {
+            "shipment": shipment,
+            "order": order,
+            "lines": shipment.lines.select_related("line").order_by("pk"),
+            "shop_name": settings.OMS_SHOP["name"] or shipment.location.name,
+            "shop_address": settings.OMS_SHOP["address"],
+            "ship_from": ship_from(shipment),
+            "ship_to": order.shipping_address,
+            "barcode": data_uri(barcode_svg(order.number)),
+        },
+    )
+
+
+def packing_slip_pdf(shipment: Shipment) -> bytes:
+    from weasyprint import HTML  # imported lazily, as for the label
+
+    return HTML(string=packing_slip_html(shipment)).write_pdf()

@@ -177,12 +177,20 @@ WEBHOOKS = {
     "webhooks:redeliver",
 }
 # The Scheduled reports pages (Manager only).
-DIGESTS = {"digests:list", "digests:create", "digests:detail", "digests:edit", "digests:send_now"}
+DIGESTS = {
+    "digests:list",
+    "digests:export",
+    "digests:create",
+    "digests:detail",
+    "digests:edit",
+    "digests:send_now",
+}
 # The customer messages: the order page's Communications panel, the Notifications page, a
 # message as sent, the template previews (every role but Warehouse), and resending them
 # (Customer service, Manager).
 SEE_NOTIFICATIONS = {
     "notifications:list",
+    "notifications:export",
     "notifications:order_panel",
     "notifications:message",
     "notifications:message_html",
@@ -194,8 +202,8 @@ RESEND = {"notifications:resend"}
 
 
 def queue_pages(*slugs: str) -> set[str]:
-    """Exception queues (queues app): each queue's page and its owner button."""
-    return {f"queues:{slug}" for slug in slugs} | {f"queues:{slug}-assign" for slug in slugs}
+    """Exception queues (queues app): each queue's page, its export and its owner button."""
+    return {f"queues:{slug}{suffix}" for slug in slugs for suffix in ("", "-export", "-assign")}
 
 
 # What each role may not open, stated plainly: the test fails if the roles migration or a

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,7 +32,6 @@ VIEW = "shipping.view_shipment"
 SHIP = "shipping.ship_orders"
 PAGE = "shipping/ship/ship.html"
 QUOTES = "shipping/ship/quotes.html"
-SLIP = "shipping/packing_slip.html"
 POLL_SECONDS = 2
 # A label asked for this long ago that no task has taken up (its worker lost): ask again.
 STALLED_AFTER = timedelta(minutes=1)
@@ -233,36 +230,12 @@ label_pdf = _label_download("label_pdf", "application/pdf", "pdf")
 label_zpl = _label_download("label_zpl", "text/plain; charset=utf-8", "zpl")
 
 
-def packing_slip_html(shipment: Shipment) -> str:
-    """The slip that goes in the box: who it is from and for, and what is in THIS parcel."""
-    order = shipment.order
-    return render_to_string(
-        SLIP,
-        {
-            "shipment": shipment,
-            "order": order,
-            "lines": shipment.lines.select_related("line").order_by("pk"),
-            "shop_name": getattr(settings, "OMS_SHOP_NAME", "") or shipment.location.name,
-            "shop_address": getattr(settings, "OMS_SHOP_ADDRESS", ""),
-            "ship_from": rendering.ship_from(shipment),
-            "ship_to": order.shipping_address,
-            "barcode": rendering.data_uri(rendering.barcode_svg(order.number)),
-        },
-    )
-
-
-def packing_slip_pdf(shipment: Shipment) -> bytes:
-    from weasyprint import HTML  # imported lazily, as shipping.rendering explains
-
-    return HTML(string=packing_slip_html(shipment)).write_pdf()
-
-
 @staff_view(VIEW)
 @require_GET
 def packing_slip(request: HttpRequest, shipment_id: int) -> HttpResponse:
     shipment = _shipment(shipment_id)
     return _inline(
-        packing_slip_pdf(shipment),
+        rendering.packing_slip_pdf(shipment),
         "application/pdf",
         f"packing-slip-{shipment.order.number}-{shipment.pk}.pdf",
     )

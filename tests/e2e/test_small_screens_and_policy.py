@@ -85,13 +85,6 @@ def test_the_order_page_runs_under_the_policy(signed_in: Page, live_server, orde
     assert console_errors == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent under a loaded CI run: after Add, htmx applies the product search's "
-    "autofocus when it settles the swap (20 ms later) and can take the keys meant for the "
-    "quantity. Focusing at swap time fixed it but broke the next search on the phone-order "
-    "test (the new field is typed into before htmx processes it); open, see the session note.",
-)
 @pytest.mark.usefixtures("enforced_policy")
 def test_new_order_previews_under_the_policy(signed_in: Page, live_server, order, console_errors):
     page = signed_in

@@ -258,7 +258,7 @@ def test_voiding_puts_the_units_back_to_pack_again(
 
 
 def test_the_packing_slip_lists_this_parcels_units(packed, login_as, settings):
-    settings.OMS_SHOP_NAME = "Acme Homewares"
+    settings.OMS_SHOP = settings.OMS_SHOP | {"name": "Acme Homewares"}
     client = login_as("Warehouse")
     response = client.get(reverse("shipping:packing_slip", args=[packed.pk]))
     assert response["Content-Type"] == "application/pdf"
