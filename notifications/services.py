@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.exceptions import DomainError
 from customers.models import Customer
 from documents import selectors as documents
+from documents import services as document_services
 from documents.models import Kind as DocumentKind
 from inventory import selectors as inventory
 from orders import events as order_events
@@ -247,19 +248,25 @@ def _transmit(notification: Notification) -> str:
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
+    attached = None
     if document_id := notification.context.get("document"):
-        _attach_invoice(message, notification.order, document_id)
+        attached = _attach_invoice(message, notification.order, document_id)
     message.send()
+    if attached is not None:
+        document_services.mark_sent(document=attached)
     status = getattr(message, "anymail_status", None)  # set by anymail's backends
     return "" if status is None or status.message_id is None else str(status.message_id)
 
 
-def _attach_invoice(message: EmailMultiAlternatives, order: Order, document_id: int) -> None:
-    """The invoice the message announces, unless a newer one (a correction) replaced it."""
+def _attach_invoice(message: EmailMultiAlternatives, order: Order, document_id: int):
+    """Attach the invoice the message announces, unless a newer one (a correction) replaced
+    it; the document attached, or None."""
     document = documents.latest_document(order, DocumentKind.INVOICE)
-    if document is not None and document.pk == document_id and document.file:
-        with document.file.open("rb") as content:
-            message.attach(document.filename, content.read(), document.content_type)
+    if document is None or document.pk != document_id or not document.file:
+        return None
+    with document.file.open("rb") as content:
+        message.attach(document.filename, content.read(), document.content_type)
+    return document
 
 
 # --- staff actions --------------------------------------------------------------------------

@@ -4,17 +4,27 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group, Permission
 from django.core import mail
 
+from core.roles import MANAGER
 from digests import services
 from digests.models import ReportRun
 from tests.digests.conftest import MONDAY_8_BERLIN
 from tests.orders.test_concurrency import run_concurrently
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def manager_role():
+    """The role the recipient holds. Transactional tests end by flushing the database, role
+    groups included (migrations made them); ``serialized_rollback`` would restore them but
+    clashes with the content types the flush re-creates, so the group is made here."""
+    group, _ = Group.objects.get_or_create(name=MANAGER)
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="reports", codename="view_sales_report")
+    )
 
 
 def test_four_sweeps_at_once_create_one_run_and_send_one_email(make_subscription):

@@ -150,3 +150,5 @@ def test_the_issued_invoice_is_emailed_once_with_its_pdf(
     ((name, content, mimetype),) = sent.attachments
     assert (name, mimetype) == (invoice.filename, "application/pdf")
     assert content.startswith(b"%PDF")
+    invoice.refresh_from_db()
+    assert invoice.sent_at is not None  # the Documents panel's "sent"
