@@ -103,6 +103,8 @@ class Notification(TimeStampedModel):
         ordering = ["-created_at", "-pk"]
         permissions = [("resend_notification", "Can resend a customer or staff message")]
         indexes = [
+            # the notifications report: messages decided in a period
+            models.Index(fields=["created_at"], name="notification_created_idx"),
             # the order page's Communications panel
             models.Index(fields=["order", "-created_at", "-id"], name="notification_order_idx"),
             # the Notifications page: failures to retry, newest first, by keyset

@@ -156,6 +156,12 @@ class Payment(TimeStampedModel):
                 condition=models.Q(status__in=["authorized", "partially_captured"]),
                 name="payment_auth_expiry_idx",
             ),
+            # the payments report: authorizations given in a period that still hold
+            models.Index(
+                fields=["authorized_at"],
+                condition=models.Q(status__in=["authorized", "partially_captured"]),
+                name="payment_open_authorized_idx",
+            ),
             models.Index(
                 fields=["-disputed_at"],
                 condition=models.Q(disputed_at__isnull=False),
@@ -275,6 +281,12 @@ class PaymentTransaction(models.Model):
                 condition=models.Q(outcome__in=["pending", "unknown"]),
                 name="payment_txn_open_idx",
             ),
+            # the payments report: money captured in a period
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(kind="capture", outcome="succeeded"),
+                name="payment_txn_captured_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -324,7 +336,15 @@ class Refund(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_gt_0"),
         ]
-        indexes = [models.Index(fields=["status", "-created_at"], name="refund_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="refund_status_idx"),
+            # the payments report: money refunded in a period
+            models.Index(
+                fields=["completed_at"],
+                condition=models.Q(status="succeeded"),
+                name="refund_completed_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Refund {self.amount} {self.payment.currency} ({self.status})"
