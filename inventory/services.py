@@ -60,6 +60,14 @@ def lock_stock_levels(
     return list(levels.select_for_update(of=("self",)))
 
 
+def _require_adjustment_reason(reason: str) -> None:
+    if reason not in ADJUSTMENT_REASONS:
+        allowed = ", ".join(sorted(ADJUSTMENT_REASONS))
+        raise StockError(
+            f"Reason must be one of: {allowed}.", code="invalid_reason", field="reason"
+        )
+
+
 def _require_positive(quantity: int) -> None:
     if quantity <= 0:
         raise StockError(f"Quantity must be positive, got {quantity}.", code="invalid_quantity")
@@ -171,9 +179,7 @@ def adjust_stock(
 
     Stock that is reserved for orders cannot be adjusted away; release or reallocate it first.
     """
-    if reason not in ADJUSTMENT_REASONS:
-        allowed = ", ".join(sorted(ADJUSTMENT_REASONS))
-        raise StockError(f"Reason must be one of: {allowed}.", code="invalid_reason")
+    _require_adjustment_reason(reason)
     limit = settings.OMS_MAX_STOCK_ADJUSTMENT
     check_quantity(
         quantity,
@@ -217,11 +223,7 @@ def set_stock(
     commits in between is not overwritten. Units reserved for orders are on the shelf too: a
     count below them is refused (release or reallocate the reservations first).
     """
-    if reason not in ADJUSTMENT_REASONS:
-        allowed = ", ".join(sorted(ADJUSTMENT_REASONS))
-        raise StockError(
-            f"Reason must be one of: {allowed}.", code="invalid_reason", field="reason"
-        )
+    _require_adjustment_reason(reason)
     check_quantity(
         on_hand,
         field="on_hand",

@@ -1,11 +1,12 @@
-"""Stock levels: each row states the count on hand of a SKU at a location; the difference
-from what the system holds goes through ``inventory.services.adjust_stock`` as a correction,
-so the stock ledger explains every unit. Rows that match the count change nothing."""
+"""Stock levels: each row states the count on hand of a SKU at a location, set through
+``inventory.services.set_stock`` as a correction (the difference, worked out under the level's
+lock, is the ledger row), so the stock ledger explains every unit. Rows that match the count
+change nothing."""
 
 from dataclasses import dataclass
 
 from inventory.models import Location, Product, StockLevel, StockMovement
-from inventory.services import adjust_stock
+from inventory.services import set_stock
 
 from .base import ImportKind, Problems, Row, as_row_error, by_lower, cells, limits, text, whole
 from .catalogue import read_sku
@@ -16,7 +17,7 @@ class Count:
     row: int
     product: Product
     location: Location
-    change: int
+    on_hand: int
 
 
 class StockImport(ImportKind):
@@ -78,16 +79,16 @@ class StockImport(ImportKind):
                 problems.add(row.number, "on_hand", f"a change of {change} is over {maximum:,}")
                 continue
             if change:
-                plan.append(Count(row.number, product, location, change))
+                plan.append(Count(row.number, product, location, values["on_hand"]))
         return plan
 
     def write(self, plan: list[Count], *, job, progress) -> None:
         for done, count in enumerate(plan, start=1):
             with as_row_error(count.row):
-                adjust_stock(
+                set_stock(
                     product=count.product,
                     location=count.location,
-                    quantity=count.change,
+                    on_hand=count.on_hand,
                     reason=StockMovement.Reason.CORRECTION,
                     reference=f"IMPORT-{job.pk}",
                     note=f"Stock count imported from {job.file_name}"[:500],
