@@ -1,6 +1,6 @@
 """Reads for the scheduled-report pages."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from core.pagination import KeysetPage, keyset_page
 
@@ -16,6 +16,13 @@ def subscriptions() -> QuerySet[ReportSubscription]:
         user_count=Count("recipient_users", distinct=True),
         group_count=Count("recipient_groups", distinct=True),
     )
+
+
+def subscriptions_with_last_status() -> QuerySet[ReportSubscription]:
+    """``subscriptions`` with their latest run's status (the runs' unique index, read
+    backwards, once per subscription)."""
+    latest = ReportRun.objects.filter(subscription=OuterRef("pk")).order_by(LOG_SORT)
+    return subscriptions().annotate(last_run_status=Subquery(latest.values("status")[:1]))
 
 
 def run_log(

@@ -2,7 +2,6 @@
 log, and "send now"."""
 
 from django.contrib import messages
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +14,7 @@ from core.permissions import staff_view
 
 from . import selectors, services
 from .forms import SubscriptionForm
-from .models import ReportRun, ReportSubscription
+from .models import ReportSubscription
 
 MANAGE = "digests.manage_subscription"
 
@@ -45,11 +44,13 @@ SUBSCRIPTION_COLUMNS = (
 @require_GET
 @exports("digests:list")
 def subscription_export(request: HttpRequest) -> HttpResponse:
-    """Every scheduled report as the page lists it, with its latest run's status (the
-    runs' unique index, read backwards, once per subscription)."""
-    latest = ReportRun.objects.filter(subscription=OuterRef("pk")).order_by(selectors.LOG_SORT)
-    rows = selectors.subscriptions().annotate(last_run_status=Subquery(latest.values("status")[:1]))
-    return csv_export(request, rows, name="scheduled-reports", columns=SUBSCRIPTION_COLUMNS)
+    """Every scheduled report as the page lists it, with its latest run's status."""
+    return csv_export(
+        request,
+        selectors.subscriptions_with_last_status(),
+        name="scheduled-reports",
+        columns=SUBSCRIPTION_COLUMNS,
+    )
 
 
 def _save(form: SubscriptionForm, *, owner) -> ReportSubscription:

@@ -119,8 +119,9 @@ def verify_channel_payment(*, integration: Integration, data: dict[str, Any]) ->
         )
 
 
-def place_channel_order(*, integration: Integration, data: dict[str, Any]) -> Order:
-    """Place (or, for an external id already placed on the channel, find) the order.
+def place_channel_order(*, integration: Integration, data: dict[str, Any]) -> tuple[Order, bool]:
+    """Place (or, for an external id already placed on the channel, find) the order; returns
+    it and whether it is new.
 
     No actor: the prices are the channel's own, as for any channel order
     (``orders.pricing.check_price_authority``); the timeline says it came from the channel.
@@ -128,6 +129,9 @@ def place_channel_order(*, integration: Integration, data: dict[str, Any]) -> Or
     by ``payments.services.attach_payment_intent`` in a task once the order commits, which
     asks Stripe again outside any lock; attached twice, it is still one payment.
     """
+    existed = Order.objects.filter(
+        channel=integration.channel, external_id=data["external_id"].strip()
+    ).exists()
     requests = line_requests(data["lines"])
     # The address as the order checks it, before it becomes a new customer's default.
     orders.address_snapshot(data["shipping_address"], "shipping_address")
@@ -149,4 +153,4 @@ def place_channel_order(*, integration: Integration, data: dict[str, Any]) -> Or
         )
         if payment := data.get("payment"):
             attach_channel_payment.delay_on_commit(order.pk, payment["reference"])
-    return order
+    return order, not existed

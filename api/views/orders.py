@@ -73,12 +73,9 @@ class OrderListView(OrdersMixin, generics.GenericAPIView):
 
     @idempotent
     def place(self, request: Request, integration: Integration, data: dict) -> Response:
-        existed = Order.objects.filter(
-            channel=integration.channel, external_id=data["external_id"].strip()
-        ).exists()
-        order = place_channel_order(integration=integration, data=data)
+        order, created = place_channel_order(integration=integration, data=data)
         body = OrderOut(order_for_api(order.number, integration)).data
-        return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class OrderDetailView(OrdersMixin, generics.GenericAPIView):
